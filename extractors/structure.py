@@ -99,6 +99,10 @@ def _heading_at(text: str, a: int, b: int) -> tuple[int, str, int] | None:
             end = m.end() + (cut.start() + 1 if cut else len(rest))
             if level == 5 and cut is None and len(rest) > 60:
                 return None
+            if end - m.end() > 40:  # a list item, not a title: its heading is the first clause
+                comma = re.search(r"[,，]", rest)
+                if comma and comma.start() < end - m.end():
+                    end = m.end() + comma.start()
             return level, m.group(0).strip(), a + min(end, len(line))
     # an unmarked short line naming a part of the report: level 0
     if len(line) <= 24 and not re.search(r"[,，。;；:：!！?？]$", line) and "," not in line \
@@ -122,7 +126,8 @@ def section_tree(text: str, paras: list[tuple[int, int]] | None = None,
             stack.pop().end = a
         heading = text[a:hend].strip()
         parent_role = stack[-1].role if stack else default_role
-        own = role_of(heading, achievements=default_role in ("achievements", "other"))
+        own = role_of(heading, achievements=default_role in ("achievements", "other")) \
+            if len(heading) <= 30 else None  # a long heading is a sentence; its words are content
         if own == "problems" and ROLE_PATTERNS[1][1].search(heading):
             own = "problems+next_steps"
         sec = Span(heading=heading, level=level, role=own or parent_role, start=a, end=len(text),

@@ -1,0 +1,257 @@
+"""consolidated-report.docx: a first draft of the committee's own summary report.
+
+Title, overview, one part per activity category (totals in words with their precision
+caveats — 约, intervals, "另有N处数字被隐去" — and a table with one row per unit), the
+problems the units reported (by theme, with the units naming each theme), the gaps
+(plan items not covered, missing figures, unmet targets, missing submissions) and a short
+list of figures to verify.  Totals come from the own-scope aggregates, one kind at a time:
+person-times are never added to people, targets never to achievements.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from docx import Document as new_docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from pipeline import labels_zh as zh
+from pipeline.consolidation import Consolidation
+from pipeline.render_xlsx import category_totals, cell_value
+
+FONT = "宋体"
+_NUM = "一二三四五六七八九十"
+MAX_QUOTES = 3  # problem statements quoted per theme
+KIND_ORDER = list(zh.KIND)
+
+
+def _cn_index(i: int) -> str:
+    return _NUM[i] if i < len(_NUM) else str(i + 1)
+
+
+def _text(v: Any) -> str:
+    """Untrusted text as a plain string python-docx accepts (no control characters)."""
+    v = cell_value(v)
+    return "" if v is None else str(v)
+
+
+def _set_fonts(doc) -> None:
+    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Table Grid"):
+        try:
+            style = doc.styles[style_name]
+        except KeyError:
+            continue
+        style.font.name = FONT
+        rpr = style.element.get_or_add_rPr()
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = rpr.makeelement(qn("w:rFonts"), {})
+            rpr.append(rfonts)
+        rfonts.set(qn("w:eastAsia"), FONT)
+    doc.styles["Normal"].font.size = Pt(12)
+
+
+def _unit_names(cons: Consolidation) -> dict[str, str]:
+    names = {str(r.unit_id): _text(r.unit_name) for r in cons.units.itertuples()
+             if not zh.is_missing(r.unit_id)}
+    for r in cons.documents.itertuples():
+        if not zh.is_missing(r.unit_id) and str(r.unit_id) not in names:
+            names[str(r.unit_id)] = _text(r.unit_name) or str(r.unit_id)
+    return names
+
+
+def _years(cons: Consolidation) -> list[int]:
+    ys = pd.to_numeric(cons.documents["year"], errors="coerce").dropna().astype(int)
+    return sorted(set(ys.tolist()))
+
+
+def _year_phrase(years: list[int]) -> str:
+    if not years:
+        return ""
+    if len(years) == 1:
+        return f"{years[0]}年度"
+    return f"{years[0]}—{years[-1]}年度"
+
+
+def _category_order(values) -> list[str]:
+    keys = list(zh.CATEGORY)
+    labels = list(zh.CATEGORY.values())
+
+    def rank(v: str) -> tuple[int, str]:
+        if v in keys:
+            return keys.index(v), v
+        if v in labels:
+            return labels.index(v), v
+        return len(keys), v
+    return sorted({str(v) for v in values if not zh.is_missing(v)}, key=rank)
+
+
+def _overview(cons: Consolidation, names: dict[str, str]) -> str:
+    docs = cons.documents
+    n_docs = len(docs)
+    n_rel = int(docs["relevant"].fillna(True).astype(bool).sum()) if n_docs else 0
+    reporting = {str(u) for u in docs["unit_id"].dropna()}
+    n_roster = len(cons.units)
+    missing = cons.units[~cons.units["has_report"].fillna(False).astype(bool)] if n_roster else cons.units
+    q = cons.quantities
+    n_q = len(q)
+    n_approx = int(q["approx"].fillna(False).astype(bool).sum()) if n_q else 0
+    n_red = int(q["redacted"].fillna(False).astype(bool).sum()) if n_q else 0
+    parts = [f"本次汇总共收到{len(reporting)}个单位的{n_docs}份材料，其中与关心下一代工作相关的{n_rel}份。"]
+    if n_roster:
+        parts.append(f"花名册共列{n_roster}个单位，其中{len(missing)}个单位未提交报告。")
+    parts.append(f"从材料中共提取数字{n_q}处，其中约数{n_approx}处、被隐去的数字{n_red}处；"
+                 "以下合计按数量类型分别统计，人次不计入人数，目标数不计入完成数。")
+    if len(cons.unmatched):
+        parts.append(f"另有{len(cons.unmatched)}份材料未能对应到花名册中的单位。")
+    return "".join(parts)
+
+
+def _describe(kind: str, rows: pd.DataFrame) -> str:
+    s = rows[["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]] \
+        .apply(pd.to_numeric, errors="coerce").fillna(0).sum()
+    return zh.describe_total(kind, s.exact_sum, s.low_sum, s.high_sum, s.n_exact, s.n_approx,
+                             s.n_redacted)
+
+
+def _year_label(y: Any) -> str:
+    return "年度不详" if zh.is_missing(y) else f"{int(y)}年"
+
+
+def _kinds(values) -> list[str]:
+    present = {str(v) for v in values if not zh.is_missing(v)}
+    return [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
+
+
+def _category_sentence(label: str, rows: pd.DataFrame) -> str:
+    """One sentence per category: each kind on its own, per year when there are several."""
+    bits = []
+    for kind in _kinds(rows["kind"]):
+        sub = rows[rows["kind"] == kind]
+        name = zh.kind(kind).replace("（元）", "")
+        per_year = [(y, _describe(kind, g)) for y, g in sub.groupby("year", dropna=False, sort=True)]
+        per_year = [(y, d) for y, d in per_year if d]
+        if len(per_year) == 1:
+            bits.append(f"{name}{per_year[0][1]}")
+        elif per_year:
+            bits.append(f"{name}（" + "，".join(f"{_year_label(y)}{d}" for y, d in per_year) + "）")
+    n_units = int(pd.to_numeric(rows["n_units"], errors="coerce").max()) if len(rows) else 0
+    if not bits:
+        return f"共有{n_units}个单位报告了{label}方面的工作，但未给出可汇总的数字。"
+    return f"共有{n_units}个单位报告了{label}方面的数字：" + "；".join(bits) + "。"
+
+
+def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
+    """One row per unit (and year, when several years are present), one column per kind."""
+    kinds = _kinds(own["kind"])
+    several_years = own["year"].nunique(dropna=False) > 1
+    lead = ["单位", "年度"] if several_years else ["单位"]
+    table = doc.add_table(rows=1, cols=len(lead) + len(kinds))
+    table.style = "Table Grid"
+    for cell, head in zip(table.rows[0].cells, lead + [zh.kind(k) for k in kinds]):
+        cell.text = head
+    keys = ["unit_id", "year"] if several_years else ["unit_id"]
+    for key, grp in own.groupby(keys, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        cells = table.add_row().cells
+        cells[0].text = names.get(str(key[0]), _text(key[0]) or "（未匹配单位）")
+        if several_years:
+            cells[1].text = _year_label(key[1])
+        for i, k in enumerate(kinds, start=len(lead)):
+            sub = grp[grp["kind"] == k]
+            if len(sub):
+                cells[i].text = _describe(k, sub)
+
+
+def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
+    doc.add_heading("一、各类工作开展情况", level=1)
+    totals = category_totals(cons)
+    agg = cons.aggregates
+    own = agg[agg["scope"].astype(str) == "own"]
+    cats = _category_order(totals["category"])
+    if not cats:
+        doc.add_paragraph("本次材料中没有可按类别汇总的数字。")
+        return
+    for i, cat in enumerate(cats):
+        label = zh.category(cat)
+        doc.add_heading(f"（{_cn_index(i)}）{label}", level=2)
+        rows = totals[totals["category"].astype(str) == cat]
+        doc.add_paragraph(_category_sentence(label, rows))
+        _unit_table(doc, own[own["category"].astype(str) == cat], names)
+    targets = cons.quantities[cons.quantities["role"].astype(str).isin(["target", "plan"])]
+    if len(targets):
+        doc.add_paragraph(f"另有{len(targets)}处数字为目标或计划数，未计入以上完成数（见汇总表“数量明细”）。")
+
+
+def _problems_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
+    doc.add_heading("二、存在的主要问题", level=1)
+    probs = cons.problems
+    if not len(probs):
+        doc.add_paragraph("各单位材料中未见专门的问题表述。")
+        return
+    summary = (probs.assign(unit=probs["unit_id"].map(
+        lambda u: "（未匹配单位）" if zh.is_missing(u) else names.get(str(u), _text(u))))
+               .groupby("theme", sort=False)["unit"].agg(lambda s: list(dict.fromkeys(s))))
+    order = sorted(summary.index, key=lambda t: (t == "other", -len(summary[t]), str(t)))
+    for i, theme in enumerate(order):
+        units = summary[theme]
+        title = "其他问题" if theme == "other" else _text(theme)
+        doc.add_paragraph(f"{_cn_index(i)}是{title}。共{len(units)}个单位反映：{'、'.join(units)}。")
+        quotes = probs[probs["theme"] == theme]["text"].map(_text).drop_duplicates().head(MAX_QUOTES)
+        for q in quotes:
+            doc.add_paragraph(f"“{q}”", style="List Bullet")
+
+
+def _gaps_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
+    doc.add_heading("三、工作缺口", level=1)
+    gaps = cons.gaps
+    if not len(gaps):
+        doc.add_paragraph("未发现工作缺口。")
+        return
+    for i, (gtype, grp) in enumerate(gaps.groupby("gap_type", sort=False)):
+        doc.add_heading(f"（{_cn_index(i)}）{zh.label('gap_type', gtype)}（{len(grp)}项）", level=2)
+        for r in grp.itertuples():
+            unit = "（未匹配单位）" if zh.is_missing(r.unit_id) else names.get(str(r.unit_id), _text(r.unit_id))
+            item = zh.label("metric", r.item) if gtype == "missing_metric" else _text(r.item)
+            detail = _text(r.detail)
+            line = unit if item in ("", unit) else f"{unit}：{item}"
+            doc.add_paragraph(line + (f"（{detail}）" if detail else ""), style="List Bullet")
+
+
+def _flags_part(doc, cons: Consolidation) -> None:
+    flags = cons.flags
+    if not len(flags):
+        return
+    doc.add_heading("四、需核实的数字", level=1)
+    counts = flags["type"].value_counts()
+    text = "；".join(f"{zh.label('flag_type', t)}{n}处" for t, n in counts.items())
+    doc.add_paragraph(f"审核中发现以下情况，请在定稿前核实：{text}。详见汇总表“审计提示”。")
+
+
+def build(cons: Consolidation):
+    """The python-docx Document (not yet saved)."""
+    names = _unit_names(cons)
+    doc = new_docx()
+    _set_fonts(doc)
+    years = _years(cons)
+    title = doc.add_heading(f"关心下一代工作委员会{_year_phrase(years)}工作汇总报告（草稿）", level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(_overview(cons, names))
+    _categories_part(doc, cons, names)
+    _problems_part(doc, cons, names)
+    _gaps_part(doc, cons, names)
+    _flags_part(doc, cons)
+    note = doc.add_paragraph("（本稿由系统根据各单位报告自动生成，数字均可在汇总表中追溯到原文，请核对后使用。）")
+    note.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return doc
+
+
+def write(cons: Consolidation, path: Path | str) -> Path:
+    """Write ``consolidated-report.docx`` to ``path`` and return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build(cons).save(path)
+    return path

@@ -1,0 +1,250 @@
+"""consolidated.xlsx: the consolidation as Excel sheets a committee clerk can filter.
+
+Sheets: 单位, 数量明细, 分类汇总, 层级汇总, 缺口清单, 存在问题, 审计提示 (+ 未匹配文档 when
+some documents matched no unit).  Every sheet has Chinese headers, a frozen header row,
+an autofilter and column widths sized for CJK text (a CJK character counts double).
+Numbers stay numbers; keys are shown with their Chinese labels (:mod:`pipeline.labels_zh`).
+Report text is untrusted: a cell starting with "=" is stored as text, never a formula.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from pipeline import labels_zh as zh
+from pipeline.consolidation import Consolidation
+
+MAX_WIDTH = 60
+MIN_WIDTH = 6
+MAX_CELL = 32000
+YES, NO = "是", "否"
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+# --- sheet frames (pure: Consolidation -> DataFrame with Chinese headers) -----------
+
+def _unit_names(cons: Consolidation) -> dict[str, str]:
+    names = {str(r.unit_id): str(r.unit_name) for r in cons.units.itertuples()
+             if not zh.is_missing(r.unit_id) and not zh.is_missing(r.unit_name)}
+    for r in cons.documents.itertuples():
+        if not zh.is_missing(r.unit_id) and str(r.unit_id) not in names and not zh.is_missing(r.unit_name):
+            names[str(r.unit_id)] = str(r.unit_name)
+    return names
+
+
+def _name_of(names: dict[str, str], unit_id: Any) -> str:
+    return "" if zh.is_missing(unit_id) else names.get(str(unit_id), str(unit_id))
+
+
+def _yes_no(v: Any) -> str:
+    if zh.is_missing(v):
+        return ""
+    return YES if bool(v) else NO
+
+
+def _labelled(df: pd.DataFrame, columns: dict[str, str | None]) -> pd.DataFrame:
+    """Select ``columns`` (name -> label table or None) and rename to Chinese headers."""
+    out = pd.DataFrame(index=df.index)
+    for col, table in columns.items():
+        s = df[col] if col in df.columns else pd.Series([None] * len(df), index=df.index)
+        out[zh.column(col)] = s.map(lambda v, t=table: zh.label(t, v)) if table else s
+    return out.reset_index(drop=True)
+
+
+def units_frame(cons: Consolidation) -> pd.DataFrame:
+    names = _unit_names(cons)
+    df = cons.units.copy()
+    df["parent_name"] = df["parent_id"].map(lambda p: _name_of(names, p))
+    df["has_report"] = df["has_report"].map(_yes_no)
+    return _labelled(df, {"unit_id": None, "unit_name": None, "level": "level",
+                          "parent_name": None, "n_documents": None, "matched_by": "matched_by",
+                          "has_report": None})
+
+
+def quantities_frame(cons: Consolidation) -> pd.DataFrame:
+    names = _unit_names(cons)
+    df = cons.quantities.copy()
+    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    for c in ("approx", "redacted"):
+        df[c] = df[c].map(_yes_no)
+    return _labelled(df, {"unit_name": None, "year": None, "category": "category", "kind": "kind",
+                          "text": None, "value": None, "low": None, "high": None, "unit": None,
+                          "approx": None, "redacted": None, "subject": None, "role": "role",
+                          "period": None, "sentence_text": None, "source": None,
+                          "locator": None, "doc_id": None})
+
+
+_AGG_NUMS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]
+
+
+def _describe_rows(df: pd.DataFrame) -> pd.Series:
+    return pd.Series([zh.describe_total(r.kind, r.exact_sum, r.low_sum, r.high_sum, r.n_exact,
+                                        r.n_approx, r.n_redacted) for r in df.itertuples()],
+                     index=df.index, dtype=object)
+
+
+def category_totals(cons: Consolidation) -> pd.DataFrame:
+    """Own-scope aggregates summed over units, per year × category × kind (English keys)."""
+    agg = cons.aggregates
+    own = agg[agg["scope"].astype(str) == "own"].copy()
+    cols = ["year", "category", "kind"]
+    if own.empty:
+        return pd.DataFrame(columns=cols + ["n_units"] + _AGG_NUMS)
+    for c in _AGG_NUMS:
+        own[c] = pd.to_numeric(own[c], errors="coerce").fillna(0)
+    own["year"] = own["year"].astype(object).where(own["year"].notna(), "")
+    grouped = own.groupby(cols, dropna=False, sort=True)
+    out = grouped[_AGG_NUMS].sum().reset_index()
+    out["n_units"] = grouped["unit_id"].nunique().values
+    out["year"] = out["year"].map(lambda y: None if y == "" else y)
+    return out[cols + ["n_units"] + _AGG_NUMS]
+
+
+def category_frame(cons: Consolidation) -> pd.DataFrame:
+    tot = category_totals(cons)
+    tot["describe"] = _describe_rows(tot) if len(tot) else pd.Series(dtype=object)
+    out = _labelled(tot, {"year": None, "category": "category", "kind": "kind"})
+    out["单位数"] = tot["n_units"].values
+    for c in _AGG_NUMS:
+        out[zh.column(c)] = tot[c].values
+    out["合计（文字）"] = tot["describe"].values
+    return out
+
+
+def hierarchy_frame(cons: Consolidation) -> pd.DataFrame:
+    names = _unit_names(cons)
+    levels = {str(r.unit_id): r.level for r in cons.units.itertuples()}
+    df = cons.aggregates.copy()
+    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    df["level"] = df["unit_id"].map(lambda u: levels.get(str(u)))
+    df["describe"] = _describe_rows(df) if len(df) else pd.Series(dtype=object)
+    out = _labelled(df, {"unit_name": None, "level": "level", "scope": "scope", "year": None,
+                         "category": "category", "kind": "kind", **{c: None for c in _AGG_NUMS}})
+    out["合计（文字）"] = df["describe"].values
+    return out
+
+
+def gaps_frame(cons: Consolidation) -> pd.DataFrame:
+    names = _unit_names(cons)
+    df = cons.gaps.copy()
+    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    df["item"] = [zh.label("metric", i) if g == "missing_metric" else ("" if zh.is_missing(i) else i)
+                  for g, i in zip(df["gap_type"], df["item"])]
+    return _labelled(df, {"unit_name": None, "gap_type": "gap_type", "item": None, "detail": None})
+
+
+def problems_frame(cons: Consolidation) -> pd.DataFrame:
+    names = _unit_names(cons)
+    sources = {str(r.doc_id): r.source for r in cons.documents.itertuples()}
+    df = cons.problems.copy()
+    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    df["source"] = df["doc_id"].map(lambda d: sources.get(str(d), ""))
+    df = df.sort_values(["theme", "unit_name"], kind="stable")
+    out = _labelled(df, {"theme": None, "unit_name": None, "text": None, "source": None,
+                         "doc_id": None, "start": None, "end": None})
+    return out.rename(columns={zh.column("text"): "问题表述"})
+
+
+def flags_frame(cons: Consolidation) -> pd.DataFrame:
+    names = _unit_names(cons)
+    df = cons.flags.copy()
+    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    return _labelled(df, {"type": "flag_type", "severity": "severity", "unit_name": None,
+                          "message": None, "evidence": None, "sentence_text": None,
+                          "source": None, "start": None, "end": None, "doc_id": None})
+
+
+def unmatched_frame(cons: Consolidation) -> pd.DataFrame:
+    return _labelled(cons.unmatched, {"doc_id": None, "source": None, "reporting_unit": None})
+
+
+def sheets(cons: Consolidation) -> dict[str, pd.DataFrame]:
+    """Sheet name -> frame, in workbook order."""
+    out = {
+        "单位": units_frame(cons),
+        "数量明细": quantities_frame(cons),
+        "分类汇总": category_frame(cons),
+        "层级汇总": hierarchy_frame(cons),
+        "缺口清单": gaps_frame(cons),
+        "存在问题": problems_frame(cons),
+        "审计提示": flags_frame(cons),
+    }
+    if len(cons.unmatched):
+        out["未匹配文档"] = unmatched_frame(cons)
+    return out
+
+
+# --- writing -----------------------------------------------------------------------
+
+def display_width(value: Any) -> int:
+    """Columns a value needs: East-Asian wide/full-width characters count double."""
+    if zh.is_missing(value):
+        return 0
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+def cell_value(value: Any) -> Any:
+    """A value openpyxl stores faithfully: numbers as int/float, text cleaned, NaN empty."""
+    if zh.is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return YES if value else NO
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar -> Python
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isinf(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:MAX_CELL]
+
+
+def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> None:
+    ws = wb.create_sheet(title)
+    headers = list(df.columns)
+    ws.append(headers)
+    widths = [display_width(h) for h in headers]
+    for row in df.itertuples(index=False):
+        values = [cell_value(v) for v in row]
+        ws.append(values)
+        for i, v in enumerate(values):
+            widths[i] = max(widths[i], display_width(v))
+    for cell in ws[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":  # text that looks like a formula stays text
+                cell.data_type = "s"
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(MIN_WIDTH, w + 2))
+    ws.freeze_panes = "A2"
+    last_col = get_column_letter(max(1, len(headers)))
+    ws.auto_filter.ref = f"A1:{last_col}{max(1, ws.max_row)}"
+
+
+def write(cons: Consolidation, path: Path | str) -> Path:
+    """Write ``consolidated.xlsx`` to ``path`` (a file path) and return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, df in sheets(cons).items():
+        _write_sheet(wb, title, df)
+    wb.save(path)
+    return path
