@@ -24,7 +24,7 @@ from pipeline.eval_quantities import Span, collect, evaluate_files  # noqa: E402
 def ours(text: str) -> list[dict]:
     from extractors.quantities import extract_quantities
 
-    return [q for q in extract_quantities(text) if q["kind"] == "funds"]
+    return extract_quantities(text, kinds={"funds"})  # money only, as JioNLP's extract_money
 
 
 def _jio_record(m: dict) -> dict:

@@ -6,8 +6,8 @@
 
 Precision rules are those of corpus/gold/GUIDELINES.md:
 近N / 不足N -> [0.9N, N]; 约N / N左右 -> [0.9N, 1.1N]; N余 / N多 / N以上 / 超过N ->
-[N, N + step) where step is the magnitude of the last written digit (4200多 -> [4200, 4300),
-20余万 -> [200000, 210000)).  The high bound of a half-open interval is stored as N + step.
+[N, N + step) where step is the magnitude of the last non-zero written digit before the
+qualifier (4200多 -> [4200, 4300), 20余万 -> [200000, 300000), but 10万余 -> [100000, 110000)).  The high bound of a half-open interval is stored as N + step.
 """
 from __future__ import annotations
 
@@ -279,9 +279,10 @@ def numeral_interval(num: str, prefix: str = "", suffix: str = "", mult: str = "
             return None
         return v.scaled(factor)
     value, step = r
-    if mult:
-        # 20余万: the step is one unit of the coefficient's last digit, times 万.
-        step = _decimal_step(num) if re.fullmatch(r"[0-9.,]+", num) else Decimal(1)
+    if mult and re.fullmatch(r"[0-9.,]+", num):
+        # 20余万 = 20-some 万 -> [20万, 30万); 500多万 -> [500万, 600万): the qualifier
+        # stands on the coefficient's last non-zero digit (1.5余万 -> its last decimal)
+        step = _trailing_zero_step(num)
     value, step = value * factor, step * factor
     return apply_qualifiers(value, step, prefix, suffix, post)
 

@@ -243,11 +243,16 @@ def _accept(text: str, m: re.Match, blocked, bstarts) -> _Hit | None:
     return _Hit(s, e, iv, _unit_surface(g), rule)
 
 
-def extract_quantities(text: str, sentences: list[tuple[int, int]] | None = None) -> list[dict]:
+_REFINABLE = frozenset("个项批件支对家所处期")  # measure words whose kind depends on the noun
+
+
+def extract_quantities(text: str, sentences: list[tuple[int, int]] | None = None,
+                       kinds: set[str] | frozenset[str] | None = None) -> list[dict]:
     """All quantity mentions of ``text`` (a document's ``norm``; raw full-width text works too).
 
     ``sentences``: (start, end) spans from the structure stage; a simple splitter is used
-    when None.  Offsets in the result are offsets in ``text``.
+    when None.  ``kinds``: keep only these kinds (e.g. ``{"funds"}``), skipping the subject
+    and role work for the rest.  Offsets in the result are offsets in ``text``.
     """
     norm = fold(text)
     if sentences is None:
@@ -265,6 +270,8 @@ def extract_quantities(text: str, sentences: list[tuple[int, int]] | None = None
         else:
             ss, se = h.start, h.end
         kind = unit_kind(h.unit)
+        if kinds is not None and kind not in kinds and h.unit not in _REFINABLE:
+            continue
         subject = find_subject(norm, h.start, h.end, floor=ss, percent=kind == "percent")
         kind = refine_kind(h.unit, kind, subject, _clause_before(norm, max(ss, h.start - 30), h.start))
         iv = h.iv
@@ -290,6 +297,8 @@ def extract_quantities(text: str, sentences: list[tuple[int, int]] | None = None
         out = merge_table_quantities(out, extract_table_quantities(norm, tables))
         for q in out:
             q["text"] = text[q["start"]:q["end"]]
+    if kinds is not None:
+        out = [q for q in out if q["kind"] in kinds]
     link_quantities(norm, out)
     return out
 

@@ -156,7 +156,7 @@ def test_known_mentions_present():
     (r,) = by_text[(y22, "4200多名")]
     assert (r["value"], r["low"], r["high"], r["approx"]) == (4200, 4200, 4300, True)
     (r,) = by_text[(comp, "20余万元")]
-    assert (r["value"], r["low"], r["high"], r["kind"]) == (200000, 200000, 210000, "funds")
+    assert (r["value"], r["low"], r["high"], r["kind"]) == (200000, 200000, 300000, "funds")
     (r,) = by_text[(comp, "近8000元")]
     assert (r["low"], r["high"]) == (7200, 8000)
     (r,) = by_text[(y22, "xx万元")]

@@ -160,11 +160,14 @@ def test_duo_yu_interval_is_one_step_of_last_digit(n, suf):
 
 @FAST
 @given(st.integers(min_value=1, max_value=999), st.sampled_from(["多", "余"]))
-def test_multiplier_step_is_one_unit_of_it(n, suf):
-    # 20余万 -> [20万, 21万); 10万余 -> [10万, 11万); 500多万 -> [500万, 501万)
+def test_multiplier_step_follows_the_qualified_digit(n, suf):
+    # 20余万 -> [20万, 30万); 500多万 -> [500万, 600万); but 10万余 -> [10万, 11万)
     a = numeral_interval(str(n), suffix=suf, mult="万")
     b = numeral_interval(f"{n}万", suffix=suf)
-    assert (a.low, a.high) == (b.low, b.high) == (n * 10**4, (n + 1) * 10**4)
+    s = str(n)
+    step = 10 ** (len(s) - len(s.rstrip("0")))
+    assert (a.low, a.high) == (n * 10**4, (n + step) * 10**4)
+    assert (b.low, b.high) == (n * 10**4, (n + 1) * 10**4)
 
 
 @FAST
@@ -183,11 +186,11 @@ def test_prefix_qualifiers(n):
 
 
 @pytest.mark.parametrize("num,kw,lo,hi", [
-    ("4200", {"suffix": "多"}, 4200, 4300), ("20", {"suffix": "余", "mult": "万"}, 200000, 210000),
+    ("4200", {"suffix": "多"}, 4200, 4300), ("20", {"suffix": "余", "mult": "万"}, 200000, 300000),
     ("1300", {"suffix": "多"}, 1300, 1400), ("8000", {"prefix": "近"}, 7200, 8000),
     ("30", {"post": "以上"}, 30, 40), ("5", {"post": "以上"}, 5, 6), ("百", {"suffix": "余"}, 100, 200),
     ("百", {"prefix": "近"}, 90, 100), ("十", {"suffix": "多"}, 10, 20),
-    ("二十万", {"suffix": "多"}, 200000, 210000), ("二十", {"suffix": "余", "mult": "万"}, 200000, 210000),
+    ("二十万", {"suffix": "多"}, 200000, 210000), ("二十", {"suffix": "余", "mult": "万"}, 200000, 300000),
     ("三百", {"suffix": "多"}, 300, 400), ("一万二千", {"suffix": "余"}, 12000, 13000),
 ])
 def test_guideline_examples(num, kw, lo, hi):
