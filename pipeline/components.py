@@ -9,23 +9,35 @@ from pipeline.document import Document, iter_sections
 PLAN_TYPES = {"plan", "implementation_plan"}
 
 
+def _keep(qs: list[dict], keep: list[bool]) -> list[dict]:
+    """The kept mentions, with links re-pointed to the new positions (links to dropped
+    mentions are removed)."""
+    new = {}
+    for i, k in enumerate(keep):
+        if k:
+            new[i] = len(new)
+    out = []
+    for i, q in enumerate(qs):
+        if not keep[i]:
+            continue
+        ln = q.get("links") or {}
+        q["links"] = {"total_of": [new[j] for j in ln.get("total_of", []) if j in new],
+                      "part_of": new.get(ln.get("part_of")), "changed_from": new.get(ln.get("changed_from"))}
+        out.append(q)
+    return out
+
+
 def quantities_component(doc: Document) -> None:
-    from extractors.quantities import extract_quantities
+    from extractors.quantities import extract_quantities, merge_table_quantities
     from extractors.tables import extract_table_quantities
 
-    table_spans = [(t.start, t.end) for t in doc.tables]
-    qs = [q for q in extract_quantities(doc.norm, doc.sentences)
-          if not any(a <= q["start"] < b for a, b in table_spans)]
-    if doc.tables:
+    qs = extract_quantities(doc.norm, doc.sentences)
+    if doc.tables:  # cells of real tables: subjects from their row and column headers
+        spans = [(t.start, t.end) for t in doc.tables]
+        qs = _keep(qs, [not any(a <= q["start"] < b for a, b in spans) for q in qs])
         tables = [{"index": t.index, "n_rows": t.n_rows, "n_cols": t.n_cols,
                    "cells": [c.__dict__ for c in t.cells]} for t in doc.tables]
-        offset = len(qs)
-        for q in extract_table_quantities(doc.norm, tables):
-            links = q.get("links") or {}
-            q["links"] = {k: (([i + offset for i in v] if isinstance(v, list) else
-                               (v + offset if isinstance(v, int) else v))) for k, v in links.items()}
-            qs.append(q)
-        qs.sort(key=lambda q: q["start"])  # NB: links index by position; re-map after sort
+        qs = merge_table_quantities(qs, extract_table_quantities(doc.norm, tables), inline=False)
     # a figure in a plan, or in a next-steps section, is planned, not achieved
     next_spans = [(s.start, s.end) for s in iter_sections(doc.sections) if s.role == "next_steps"]
     for q in qs:
@@ -44,11 +56,8 @@ def classify_component(doc: Document) -> None:
 def flags_component(doc: Document) -> None:
     from extractors.flags import document_flags
 
-    doc.flags = document_flags(doc.norm, doc.quantities, doc.sentences)
-    for f in doc.flags:
-        for sp in f.get("spans", []):
-            sp.setdefault("doc_id", doc.doc_id)
-            sp.setdefault("source", doc.source)
+    doc.flags = document_flags(doc.norm, doc.quantities, doc.sentences,
+                               doc_id=doc.doc_id, source=doc.source)
 
 
 def problems_component(doc: Document) -> None:
