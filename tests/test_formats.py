@@ -100,3 +100,26 @@ def test_docx_table_cells_addressable(tmp_path):
     loc = doc.locate(cell.start)
     assert (loc["table"], loc["row"], loc["col"]) == (0, 1, 2)
     assert doc.text.index("以上数据") > tab.end - 1  # document order kept
+
+
+def test_docx_table_cells_become_quantities(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("XX区关工委2023年工作总结")
+    d.add_paragraph("全年共资助学生200名，其中初中生80名、小学生120名。")
+    t = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([["项目", "人数（名）", "资金（万元）"], ["助学", "120", "35.6"], ["慰问", "80", "4"]]):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+    p = tmp_path / "t.docx"
+    d.save(str(p))
+    doc = process_file(p).documents[0]
+    cells = [q for q in doc.quantities if q.get("cell")]
+    money = next(q for q in cells if q["cell"]["row"] == 1 and q["cell"]["col"] == 2)
+    assert money["value"] == 356000 and money["kind"] == "funds" and money["cell"]["table"] == 0
+    people = next(q for q in cells if q["cell"]["row"] == 2 and q["cell"]["col"] == 1)
+    assert people["value"] == 80 and people["kind"] == "people"
+    total = next(q for q in doc.quantities if q["text"] == "200名")
+    parts = [doc.quantities[i]["text"] for i in total["links"]["total_of"]]
+    assert parts == ["80名", "120名"]  # prose links survive the merge with table cells

@@ -1,0 +1,137 @@
+"""Sums of quantities per unit × year × category × kind, rolled up the roster.
+
+Rules (no double counting):
+- only quantities with role ``achieved`` are summed (targets, plans, stocks and historical
+  figures are never added to achievements);
+- kinds are never mixed (人次 is not added to 人); only countable kinds are summed
+  (people, person_times, funds, events, organizations, items) — percentages are not;
+- a quantity that is a part of a stated total (``links.part_of``) is not added again, and
+  cumulative/previous-period figures (累计, 去年, 上年, 历年, 以来) are left out;
+- exact values give ``exact_sum``; approximate values (近/余/多/约/ranges) widen the
+  interval ``[low_sum, high_sum]`` (which includes the exact values); redacted values are
+  only counted (``n_redacted``).
+
+Scope ``own`` is what a unit's own reports state.  Scope ``children`` rolls up the roster:
+for each direct child, the child's own figures of a kind for a year — or, when the child
+stated no figure of that kind for that year, the child's own ``children`` figures.  A county
+report usually already covers its townships, so adding both would count the townships
+twice (and category labels are too noisy to decide that per category).  The ``children``
+row is shown beside the parent's own stated total, never added to it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.consolidation import COLUMNS
+
+SUMMABLE_KINDS = ("people", "person_times", "funds", "events", "organizations", "items")
+DEFAULT_CATEGORY = "other"
+_PERIOD_EXCLUDE = ("累计", "去年", "上年", "历年", "以来", "前年")
+_KEY = ["unit_id", "year", "category", "kind"]
+_VALS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted", "n_units"]
+
+
+def summable(quantities: pd.DataFrame) -> pd.DataFrame:
+    """The quantity rows that may be added up (see the module rules)."""
+    q = quantities
+    if not len(q):
+        return q.iloc[0:0]
+    keep = (q["role"].eq("achieved") & q["kind"].isin(SUMMABLE_KINDS) & q["unit_id"].notna())
+    if "part_of" in q.columns:
+        keep &= q["part_of"].isna()
+    if "period" in q.columns:
+        period = q["period"].fillna("").astype(str)
+        keep &= ~period.map(lambda p: any(w in p for w in _PERIOD_EXCLUDE))
+    return q[keep]
+
+
+def own_aggregates(quantities: pd.DataFrame) -> pd.DataFrame:
+    """Scope ``own`` rows from the current, relevant quantities (with unit_id)."""
+    q = summable(quantities)
+    if not len(q):
+        return pd.DataFrame(columns=_KEY + _VALS)
+    q = q.assign(category=q["category"].fillna(DEFAULT_CATEGORY).replace("", DEFAULT_CATEGORY),
+                 year=pd.to_numeric(q["year"], errors="coerce").astype("Int64"))
+    red = q["redacted"].fillna(False).astype(bool)
+    approx = q["approx"].fillna(False).astype(bool) & ~red
+    value = pd.to_numeric(q["value"], errors="coerce")
+    low = pd.to_numeric(q["low"], errors="coerce")
+    high = pd.to_numeric(q["high"], errors="coerce")
+    exact = ~red & ~approx & value.notna()
+    approx &= low.notna() & high.notna()
+    frame = pd.DataFrame({
+        "unit_id": q["unit_id"], "year": q["year"], "category": q["category"],
+        "kind": q["kind"],
+        "exact_sum": value.where(exact, 0.0),
+        "low_sum": value.where(exact, low.where(approx, 0.0)),
+        "high_sum": value.where(exact, high.where(approx, 0.0)),
+        "n_exact": exact.astype(int), "n_approx": approx.astype(int), "n_redacted": red.astype(int),
+    })
+    g = frame.groupby(_KEY, dropna=False, sort=True).sum(numeric_only=True).reset_index()
+    g["n_units"] = 1
+    return g
+
+
+def roll_up(own: pd.DataFrame, parents: dict[str, str | None]) -> pd.DataFrame:
+    """Scope ``children`` rows for every unit that has descendants with figures.
+
+    ``parents`` maps unit_id -> parent unit_id (roster).  Units not in ``parents`` are
+    treated as roots.
+    """
+    kids: dict[str, list[str]] = {}
+    for uid, pid in parents.items():
+        if pid and pid in parents and pid != uid:
+            kids.setdefault(pid, []).append(uid)
+    own_by: dict[str, dict[tuple, np.ndarray]] = {}
+    for row in own.itertuples(index=False):
+        key = (None if pd.isna(row.year) else int(row.year), row.category, row.kind)
+        own_by.setdefault(row.unit_id, {})[key] = np.array(
+            [getattr(row, v) for v in _VALS], dtype=float)
+    children: dict[str, dict[tuple, np.ndarray]] = {}
+    effective: dict[str, dict[tuple, np.ndarray]] = {}
+
+    def visit(uid: str, path: frozenset) -> dict[tuple, np.ndarray]:
+        if uid in effective:
+            return effective[uid]
+        acc: dict[tuple, np.ndarray] = {}
+        for k in sorted(kids.get(uid, [])):
+            if k in path:  # a cycle in the roster: ignore the back edge
+                continue
+            for key, vec in visit(k, path | {k}).items():
+                acc[key] = acc[key] + vec if key in acc else vec.copy()
+        children[uid] = acc
+        own = own_by.get(uid, {})
+        stated = {(year, kind) for year, _, kind in own}
+        # a unit that states a kind for a year speaks for its whole area for that kind
+        eff = {k: v for k, v in acc.items() if (k[0], k[2]) not in stated}
+        eff.update(own)
+        effective[uid] = eff
+        return eff
+
+    for uid in sorted(parents):
+        visit(uid, frozenset({uid}))
+    rows = [(uid, *key, *vec) for uid, acc in children.items() for key, vec in acc.items()]
+    return pd.DataFrame(rows, columns=_KEY + _VALS)
+
+
+def aggregates(quantities: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """The contract's aggregates table (plus ``n_units``: units contributing)."""
+    own = own_aggregates(quantities)
+    parents = {u: (p if isinstance(p, str) and p else None)
+               for u, p in zip(units["unit_id"], units["parent_id"])}
+    for uid in own["unit_id"].unique():
+        parents.setdefault(uid, None)
+    kids = roll_up(own, parents)
+    own = own.assign(scope="own")
+    kids = kids.assign(scope="children")
+    out = pd.concat([x for x in (own, kids) if len(x)], ignore_index=True) if (
+        len(own) or len(kids)) else pd.DataFrame(columns=_KEY + _VALS + ["scope"])
+    for c in ("n_exact", "n_approx", "n_redacted", "n_units"):
+        out[c] = out[c].astype(int)
+    for c in ("exact_sum", "low_sum", "high_sum"):
+        out[c] = out[c].astype(float)
+    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    out = out[COLUMNS["aggregates"] + ["n_units"]]
+    return out.sort_values(["unit_id", "scope", "year", "category", "kind"],
+                           na_position="first").reset_index(drop=True)

@@ -1,0 +1,318 @@
+"""The consolidated view of one ``ngreport run``: what the renderers and exports read.
+
+A :class:`Consolidation` is a bundle of tidy pandas DataFrames (one row per unit, per
+document, per quantity mention, per aggregate cell, per gap, per problem, per flag) plus
+a small ``run`` dict.  Text columns are already privacy-masked (children's names) unless
+the user asked for ``--show-names``; renderers print what they are given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+#: Column order of every table (the contract shared with the renderers and exports).
+COLUMNS: dict[str, list[str]] = {
+    "units": ["unit_id", "unit_name", "parent_id", "level", "n_documents", "matched_by",
+              "has_report"],
+    "documents": ["doc_id", "source", "article", "unit_id", "unit_name", "level", "year",
+                  "doc_type", "relevant", "title", "reporting_unit", "issued", "n_quantities",
+                  "categories"],
+    "quantities": ["doc_id", "unit_id", "year", "doc_type", "text", "value", "low", "high",
+                   "unit", "kind", "approx", "redacted", "subject", "role", "category",
+                   "source", "start", "end", "period", "q_index", "sentence_text",
+                   "sentence_start", "locator"],
+    "aggregates": ["unit_id", "year", "category", "kind", "scope", "exact_sum", "low_sum",
+                   "high_sum", "n_exact", "n_approx", "n_redacted"],
+    "gaps": ["unit_id", "gap_type", "item", "detail"],
+    "problems": ["unit_id", "theme", "text", "doc_id", "start", "end"],
+    "flags": ["doc_id", "unit_id", "type", "severity", "message", "evidence", "source",
+              "start", "end", "sentence_text"],
+    "unmatched": ["doc_id", "source", "reporting_unit"],
+}
+
+GAP_TYPES = ("plan_item_uncovered", "missing_metric", "target_unmet", "missing_submission")
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the contract columns of table ``name``."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS[name]})
+
+
+def conform(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    """Return ``df`` with exactly the contract columns (missing ones added as null)."""
+    if df is None or len(df.columns) == 0:
+        return empty_frame(name)
+    df = df.copy()
+    for c in COLUMNS[name]:
+        if c not in df.columns:
+            df[c] = None
+    extra = [c for c in df.columns if c not in COLUMNS[name]]
+    return df[COLUMNS[name] + extra].reset_index(drop=True)
+
+
+@dataclass
+class Consolidation:
+    units: pd.DataFrame = field(default_factory=lambda: empty_frame("units"))
+    documents: pd.DataFrame = field(default_factory=lambda: empty_frame("documents"))
+    quantities: pd.DataFrame = field(default_factory=lambda: empty_frame("quantities"))
+    aggregates: pd.DataFrame = field(default_factory=lambda: empty_frame("aggregates"))
+    gaps: pd.DataFrame = field(default_factory=lambda: empty_frame("gaps"))
+    problems: pd.DataFrame = field(default_factory=lambda: empty_frame("problems"))
+    flags: pd.DataFrame = field(default_factory=lambda: empty_frame("flags"))
+    unmatched: pd.DataFrame = field(default_factory=lambda: empty_frame("unmatched"))
+    run: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name in COLUMNS:
+                setattr(self, f.name, conform(getattr(self, f.name), f.name))
+
+    @classmethod
+    def empty(cls) -> "Consolidation":
+        return cls(run={"run_id": None, "started": None, "finished": None, "n_files": 0,
+                        "n_documents": 0, "n_failed": 0, "inputs": []})
+
+    @classmethod
+    def example(cls) -> "Consolidation":
+        """A tiny but complete consolidation (for renderer tests)."""
+        units = pd.DataFrame([
+            ("C1", "示例市关工委", None, "city", 0, "roster", False),
+            ("X1", "甲县关工委", "C1", "county", 1, "roster", True),
+            ("X2", "乙县关工委", "C1", "county", 1, "roster", True),
+        ], columns=COLUMNS["units"])
+        documents = pd.DataFrame([
+            ("d1:0", "甲县.txt", 0, "X1", "甲县关工委", "county", 2022, "summary", True,
+             "甲县关工委2022年工作总结", "甲县关工委", "2022-12-20", 3, "关爱帮扶、宣传/信息报送"),
+            ("d2:0", "乙县.docx", 0, "X2", "乙县关工委", "county", 2022, "summary", True,
+             "乙县关工委2022年工作总结", "乙县关工委", None, 2, "关爱帮扶"),
+        ], columns=COLUMNS["documents"])
+        s1 = "全年共资助困难学生1200名，发放助学金20余万元。"
+        s2 = "组织宣讲报告会xx场，受教育青少年约3000人次。"
+        s3 = "其中<script>alert(1)</script>资助申**等学生50名。"
+        q = [
+            ("d1:0", "X1", 2022, "summary", "1200名", 1200.0, 1200.0, 1200.0, "名", "people",
+             False, False, "困难学生", "achieved", "关爱帮扶", "甲县.txt", 10, 15, "全年", 0,
+             s1, 0, "第3行"),
+            ("d1:0", "X1", 2022, "summary", "20余万元", None, 200000.0, 210000.0, "万元",
+             "funds", True, False, "助学金", "achieved", "关爱帮扶", "甲县.txt", 20, 25, None,
+             1, s1, 0, "第3行"),
+            ("d1:0", "X1", 2022, "summary", "xx场", None, None, None, "场", "events", False,
+             True, "宣讲报告会", "achieved", "宣传/信息报送", "甲县.txt", 40, 43, None, 2, s2,
+             33, "第4行"),
+            ("d2:0", "X2", 2022, "summary", "约3000人次", None, 2700.0, 3300.0, "人次",
+             "person_times", True, False, "青少年", "achieved", "关爱帮扶", "乙县.docx", 12,
+             18, None, 0, s2, 0, "第2段"),
+            ("d2:0", "X2", 2022, "summary", "50名", 50.0, 50.0, 50.0, "名", "people", False,
+             False, "学生", "achieved", "关爱帮扶", "乙县.docx", 70, 73, None, 1, s3, 40,
+             "第5段"),
+        ]
+        quantities = pd.DataFrame(q, columns=COLUMNS["quantities"])
+        aggregates = pd.DataFrame([
+            ("X1", 2022, "关爱帮扶", "people", "own", 1200.0, 1200.0, 1200.0, 1, 0, 0),
+            ("X1", 2022, "关爱帮扶", "funds", "own", 0.0, 200000.0, 210000.0, 0, 1, 0),
+            ("X1", 2022, "宣传/信息报送", "events", "own", 0.0, 0.0, 0.0, 0, 0, 1),
+            ("X2", 2022, "关爱帮扶", "people", "own", 50.0, 50.0, 50.0, 1, 0, 0),
+            ("X2", 2022, "关爱帮扶", "person_times", "own", 0.0, 2700.0, 3300.0, 0, 1, 0),
+            ("C1", 2022, "关爱帮扶", "people", "children", 1250.0, 1250.0, 1250.0, 2, 0, 0),
+            ("C1", 2022, "关爱帮扶", "funds", "children", 0.0, 200000.0, 210000.0, 0, 1, 0),
+            ("C1", 2022, "关爱帮扶", "person_times", "children", 0.0, 2700.0, 3300.0, 0, 1, 0),
+            ("C1", 2022, "宣传/信息报送", "events", "children", 0.0, 0.0, 0.0, 0, 0, 1),
+        ], columns=COLUMNS["aggregates"])
+        gaps = pd.DataFrame([
+            ("X2", "plan_item_uncovered", "3. 加强家庭教育指导",
+             "最接近：开展家风讲座（相似度 0.41）"),
+            ("X2", "missing_metric", "funds", "未报告经费数字"),
+            ("X1", "target_unmet", "资助困难学生不少于1500名", "计划 ≥1500名，实际 1200名"),
+            ("C1", "missing_submission", "示例市关工委", "花名册中的单位未提交报告"),
+        ], columns=COLUMNS["gaps"])
+        problems = pd.DataFrame([
+            ("X1", "经费不足", "工作经费不足，活动开展受限。", "d1:0", 300, 314),
+            ("X2", "经费不足", "经费保障不到位。", "d2:0", 200, 208),
+        ], columns=COLUMNS["problems"])
+        flags = pd.DataFrame([
+            ("d1:0", "X1", "redacted", "info", "数字已脱敏（xx），无法核对。", "xx场",
+             "甲县.txt", 40, 43, s2),
+            ("d2:0", "X2", "sum_mismatch", "warning", "各项之和与合计不符。",
+             "各项之和 = 1250，文中合计 = 1200", "乙县.docx", 70, 73, s3),
+        ], columns=COLUMNS["flags"])
+        unmatched = pd.DataFrame([("d9:0", "未知单位.txt", "某某街道关工委")],
+                                 columns=COLUMNS["unmatched"])
+        run = {"run_id": "example", "started": "2024-01-01T00:00:00",
+               "finished": "2024-01-01T00:00:01", "n_files": 2, "n_documents": 2,
+               "n_failed": 0, "inputs": ["甲县.txt", "乙县.docx"]}
+        return cls(units=units, documents=documents, quantities=quantities,
+                   aggregates=aggregates, gaps=gaps, problems=problems, flags=flags,
+                   unmatched=unmatched, run=run)
+
+
+# --- building a Consolidation from the store ----------------------------------------------
+_NOT_TEXT = {"doc_id", "unit_id", "parent_id", "kind", "role", "scope", "gap_type", "type",
+             "severity", "unit", "level", "doc_type", "matched_by", "locator", "category",
+             "theme", "source"}
+
+
+def masker(names: set[str]):
+    """A function masking every occurrence of the given children's names in a string."""
+    import re
+
+    from extractors.names import mask
+
+    names = {n for n in names if n and len(n) >= 2}
+    if not names:
+        return lambda s: s
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    masked = {n: mask(n, [(0, len(n))]) for n in names}
+
+    def apply(s):
+        return pattern.sub(lambda m: masked[m.group()], s) if isinstance(s, str) else s
+    return apply
+
+
+def mask_frame(df: pd.DataFrame, fn) -> pd.DataFrame:
+    """Apply ``fn`` to every free-text column of ``df`` (ids and codes are left alone)."""
+    df = df.copy()
+    for c in df.columns:
+        if c not in _NOT_TEXT and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])):
+            df[c] = df[c].map(fn)
+    return df
+
+
+def _join(v) -> str:
+    import json
+
+    try:
+        cats = json.loads(v) if isinstance(v, str) else []
+    except ValueError:
+        cats = []
+    return "、".join(str(c) for c in cats or [])
+
+
+def _duplicates(docs: pd.DataFrame) -> list:
+    """For each document, the first document (by doc_id) with the same text once
+    whitespace is removed (the same report sent twice, e.g. as .txt and .docx), else None."""
+    import hashlib
+    import re
+
+    first: dict[str, str] = {}
+    out = []
+    for doc_id, text in zip(docs["doc_id"], docs["text"]):
+        key = hashlib.sha1(re.sub(r"\s+", "", text or "").encode("utf-8")).hexdigest()
+        out.append(first.setdefault(key, doc_id) if key in first else None)
+        first.setdefault(key, doc_id)
+    return out
+
+
+def build(store, show_names: bool = False, run: dict | None = None) -> "Consolidation":
+    """Recompute the derived tables from the store's current rows and return the
+    (masked unless ``show_names``) consolidation.  Derived tables are written back."""
+    from pipeline import aggregate, gaps
+    from pipeline.units import build_units, normalise_roster
+
+    cur = ("d.sha256 IN (SELECT sha256 FROM files WHERE NOT superseded AND role = '{}' "
+           "AND status IN ('ok', 'duplicate'))")
+    docs = store.df(f"SELECT d.* FROM documents d WHERE NOT d.superseded AND {cur.format('report')}"
+                    f" AND NOT {cur.format('plan')} ORDER BY d.doc_id")
+    plan = store.df(f"SELECT d.* FROM documents d WHERE NOT d.superseded AND {cur.format('plan')}"
+                    " ORDER BY d.doc_id")
+    docs["duplicate_of"] = _duplicates(docs)
+    counted = docs["relevant"].astype(bool) & docs["duplicate_of"].isna()
+    roster = store.table("roster")
+    units, matches = build_units(normalise_roster(roster) if len(roster) else None,
+                                 docs.assign(relevant=counted))
+    uname = dict(zip(units["unit_id"], units["unit_name"]))
+    ulevel = dict(zip(units["unit_id"], units["level"]))
+    docs = docs.merge(matches[["doc_id", "unit_id"]], on="doc_id", how="left")
+    docs["unit_name"] = docs["unit_id"].map(uname)
+    docs["level"] = docs["unit_id"].map(ulevel).fillna(docs["level"])
+    docs["categories"] = docs["categories"].map(_join)
+    meta = docs[["doc_id", "unit_id", "year", "doc_type", "source", "relevant"]]
+    ids = list(docs["doc_id"])
+
+    def rows_of(table: str, doc_ids: list[str]) -> pd.DataFrame:
+        order = "q_index" if table == "quantities" else "idx"
+        return store.df(f'SELECT * FROM "{table}" WHERE doc_id IN '
+                        f"(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, {order}", [doc_ids])
+
+    q = rows_of("quantities", ids).merge(meta, on="doc_id", how="left")
+    rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
+    q["counted"] = q["doc_id"].isin(set(rel_ids))  # relevant, not a second copy
+    qrel = q[q["counted"]]
+    aggs = aggregate.aggregates(qrel, units)
+    rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
+    gap_frames, plan_info, year = _gap_lists(rdocs, qrel, units, plan, rows_of)
+    gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
+    probs = rows_of("problems", rel_ids).merge(meta[["doc_id", "unit_id"]], on="doc_id")
+    flags = store.df('SELECT * FROM flags WHERE origin = \'document\' AND doc_id IN '
+                     '(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx', [ids])
+    flags = flags.drop(columns=["source"], errors="ignore").merge(
+        meta[["doc_id", "unit_id", "source"]], on="doc_id", how="left")
+    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], q, units)
+    themes = gaps.problem_themes(probs, units)
+
+    fn = (lambda s: s) if show_names else masker(set(store.df(
+        "SELECT DISTINCT substr(d.text, c.start + 1, c.\"end\" - c.start) AS name FROM "
+        "child_names c JOIN documents d USING (doc_id) WHERE NOT d.superseded")["name"]))
+    gap_df, themes = mask_frame(gap_df, fn), mask_frame(themes, fn)
+    store.replace_derived({"units": units, "doc_units": matches, "aggregates": aggs,
+                           "gaps": gap_df, "problem_themes": themes}, cross)
+    all_flags = pd.concat([f for f in (flags, cross) if len(f)] or [flags], ignore_index=True)
+    unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]
+    run = dict(run or {})
+    run.setdefault("plan", plan_info)
+    run.setdefault("year", year)
+    return Consolidation(
+        units=units, documents=mask_frame(docs.drop(columns=["text"]), fn),
+        quantities=mask_frame(q, fn), aggregates=aggs, gaps=gap_df,
+        problems=mask_frame(probs, fn), flags=mask_frame(all_flags, fn),
+        unmatched=mask_frame(unmatched, fn), run=run)
+
+
+def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
+               plan: pd.DataFrame, rows_of) -> tuple[list[pd.DataFrame], dict | None, int | None]:
+    """The four gap lists for one year: the plan's year when reports of it exist, else the
+    latest year reported (reports without a year count for any year)."""
+    from pipeline import gaps
+
+    years = pd.to_numeric(rdocs["year"], errors="coerce")
+    plan_year = pd.to_numeric(plan["year"], errors="coerce").max() if len(plan) else None
+    focus = plan_year if plan_year is not None and (years == plan_year).any() else (
+        years.max() if years.notna().any() else None)
+    focus = None if focus is None or pd.isna(focus) else int(focus)
+    gdocs = rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs
+    reporting = sorted(set(gdocs["unit_id"]))
+    gq = qrel[qrel["doc_id"].isin(set(gdocs["doc_id"]))]
+    frames = [gaps.missing_metrics(gq, reporting),
+              gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting)))]
+    if not len(plan):
+        return frames, None, focus
+    p = plan.iloc[0]
+    items = gaps.plan_items(p["text"], rows_of("sections", [p["doc_id"]]),
+                            rows_of("activities", [p["doc_id"]]))
+    rids = list(gdocs["doc_id"])
+    clauses = gaps.report_clauses(gdocs, rows_of("activities", rids), rows_of("sections", rids))
+    pq = rows_of("quantities", list(plan["doc_id"]))
+    pq = pq[pq["role"] == "target"]
+    frames[:0] = [gaps.plan_coverage(items, clauses, reporting),
+                  gaps.targets_unmet(pq, gq, reporting)]
+    info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
+            else int(p["year"]), "n_items": len(items), "n_targets": len(pq)}
+    return frames, info, focus
+
+
+def _cross_flags(docs: pd.DataFrame, q: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Cross-document flags over the counted reports (empty if the module is missing)."""
+    try:
+        from pipeline.crossflags import cross_document_flags
+    except ImportError:
+        return pd.DataFrame(columns=COLUMNS["flags"])
+    rel = docs
+    texts = dict(zip(rel["doc_id"], rel["text"]))
+    d = conform(rel.drop(columns=["text"]), "documents")
+    qq = conform(q[q["doc_id"].isin(texts)], "quantities")
+    out = cross_document_flags(d, qq, texts, units)
+    if out is None or not len(out):
+        return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
+    out = out.sort_values(["doc_id", "type", "start"], na_position="first").reset_index(drop=True)
+    return out.assign(origin="cross", idx=range(len(out)))

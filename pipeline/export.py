@@ -1,0 +1,63 @@
+"""The researcher's tidy dataset: every table of a Consolidation as a Parquet file, and the
+per-file run manifest as JSON lines.
+
+Load with ``pd.read_parquet("OUTDIR/data/quantities.parquet")`` or in SQL with
+``SELECT * FROM 'OUTDIR/data/*.parquet'`` (DuckDB).  Text columns are already masked.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.consolidation import Consolidation
+
+TABLES = ("documents", "quantities", "aggregates", "gaps", "problems", "flags", "units",
+          "unmatched")
+
+
+def _tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Make every column one Arrow type: object columns holding mixed Python values (or
+    lists/dicts) become JSON/text, whole-number float columns of ids stay as they are."""
+    df = df.reset_index(drop=True).copy()
+    for c in df.columns:
+        s = df[c]
+        if s.dtype != object:
+            continue
+        kinds = {type(v) for v in s if v is not None and not (isinstance(v, float) and v != v)}
+        if not kinds:
+            df[c] = s.astype("string")
+        elif kinds <= {str}:
+            continue
+        elif kinds <= {bool}:
+            df[c] = s.astype("boolean")
+        elif kinds <= {int, bool} or kinds <= {int, float}:
+            df[c] = pd.to_numeric(s, errors="coerce")
+        else:
+            df[c] = s.map(lambda v: v if v is None or isinstance(v, str) else
+                          json.dumps(v, ensure_ascii=False, default=str)).astype("string")
+    return df
+
+
+def write_parquet(cons: Consolidation, folder: str | Path) -> list[Path]:
+    """Write ``folder/<table>.parquet`` for every table; returns the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        _tidy(getattr(cons, name)).to_parquet(path, index=False)
+        out.append(path)
+    return out
+
+
+def write_manifest(rows: Iterable[dict], path: str | Path) -> Path:
+    """One JSON object per input file: path, sha256, status, error, n_documents, action."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path

@@ -1,0 +1,308 @@
+"""Gap lists: plan items a unit did not report on, missing metrics, unmet targets,
+missing submissions, and self-reported problems grouped by theme.
+
+All functions take plain DataFrames (read from the store) and return DataFrames with the
+contract columns ``unit_id, gap_type, item, detail`` (+ ``score`` where it means something).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+GAP_COLUMNS = ["unit_id", "gap_type", "item", "detail", "score"]
+#: Cosine similarity (char 2-3-gram TF-IDF) at which an activity covers a plan item.
+COVER_THRESHOLD = 0.22
+#: Bonus added to the similarity when activity and item share a category.
+CATEGORY_BONUS = 0.1
+#: Roles of sections whose activities do not count as done (plans, problems).
+_NOT_DONE = ("problems", "next_steps")
+_ITEM_MARKER = re.compile(
+    r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]"
+    r"|\d{1,2}(?:[、．]|\.(?!\d)))", re.M)
+_CLAUSE = re.compile(r"[^。！？；;\n]+")
+_MAX_RULES = re.compile(r"以内|以下|不超过|不高于|低于|控制在")
+METRICS = {"people": "受益/参与人数", "funds": "经费（元）", "events": "活动场次"}
+
+
+@dataclass
+class PlanItem:
+    label: str       # "1. 切实提高思想认识"
+    text: str        # the item's text used for matching
+    category: str | None
+    start: int
+    end: int
+
+
+def plan_items(text: str, sections: pd.DataFrame, activities: pd.DataFrame) -> list[PlanItem]:
+    """The numbered items of a plan: leaf sections with a marker (not background/problems).
+
+    Falls back to lines that start with a numbering marker when no such section exists.
+    """
+    spans: list[tuple[str, int, int]] = []
+    if len(sections):
+        secs = sections.sort_values("idx")
+        parents = set(secs["parent_idx"].dropna().astype(int))
+        for row in secs.itertuples(index=False):
+            if row.idx in parents or not (row.marker or "").strip():
+                continue
+            if row.role in ("background", "problems"):
+                continue
+            head = (row.heading or "").strip()
+            marker = (row.marker or "").strip()
+            label = head if head.startswith(marker) else f"{marker}{head}"
+            spans.append((label, int(row.start), int(row.end)))
+    if not spans:
+        marks = [m.start() for m in _ITEM_MARKER.finditer(text)]
+        for a, b in zip(marks, marks[1:] + [len(text)]):
+            line = text[a:b].strip().split("\n", 1)[0]
+            spans.append((line, a, b))
+    items = []
+    for label, a, b in spans:
+        label = re.sub(r"\s+", " ", label).strip()
+        label = re.split(r"(?<=[。！？])", label, maxsplit=1)[0][:60]
+        body = text[a:b][:400]
+        cat = None
+        if len(activities):
+            inside = activities[(activities["start"] >= a) & (activities["start"] < b)]
+            cats = inside["category"].dropna()
+            cats = cats[~cats.isin(["other", "其他"])]
+            if len(cats):
+                cat = cats.value_counts().sort_index().idxmax()
+        items.append(PlanItem(label, body, cat, a, b))
+    return items
+
+
+def report_clauses(docs: pd.DataFrame, activities: pd.DataFrame,
+                   sections: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What each unit reports having done: activity clauses outside problems/next-steps
+    sections, or — for a document without activities — its clauses outside those sections.
+    Returns unit_id, doc_id, text, category."""
+    parts = []
+    acts = activities[~activities["section_role"].isin(_NOT_DONE)] if len(activities) else activities
+    have = set(activities["doc_id"]) if len(activities) else set()
+    if len(acts):
+        parts.append(acts.merge(docs[["doc_id", "unit_id"]], on="doc_id")[
+            ["unit_id", "doc_id", "text", "category"]])
+    skip: dict[str, list[tuple[int, int]]] = {}
+    if sections is not None and len(sections):
+        bad = sections[sections["role"].isin(_NOT_DONE)]
+        for d, a, b in zip(bad["doc_id"], bad["start"], bad["end"]):
+            skip.setdefault(d, []).append((int(a), int(b)))
+    rows = []
+    for doc_id, unit_id, text in zip(docs["doc_id"], docs["unit_id"], docs["text"]):
+        if doc_id in have or not isinstance(text, str):
+            continue
+        spans = skip.get(doc_id, [])
+        rows.extend((unit_id, doc_id, m.group().strip(), None) for m in _CLAUSE.finditer(text)
+                    if len(m.group().strip()) >= 6
+                    and not any(a <= m.start() < b for a, b in spans))
+    parts.append(pd.DataFrame(rows, columns=["unit_id", "doc_id", "text", "category"]))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else parts[-1]
+    return out[out["unit_id"].notna() & out["text"].fillna("").str.len().gt(0)]
+
+
+#: Administrative filler verbs and nouns that say nothing about *what* is done.
+_FILLER = re.compile(
+    "进一步|加大|加强|做好|抓好|开展|深入|推进|推动|积极|切实|扎实|认真|不断|大力|全面|持续|深化|"
+    "强化|健全|完善|提高|提升|着力|努力|注重|坚持|落实|组织|广泛|继续|全力|工作|活动|有关|相关")
+
+
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def tfidf(texts: list[str]) -> sparse.csr_matrix:
+    """L2-normalised char 2-3-gram TF-IDF rows (sublinear tf, smoothed idf) over the
+    Chinese characters of each text, administrative filler words removed.  N-grams are
+    hashed exactly from code points with numpy, so thousands of reports take well under
+    a second."""
+    cleaned = [_NON_CJK.sub(" ", _FILLER.sub(" ", t or "")) for t in texts]
+    joined = " ".join(cleaned) + " "
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    row = np.repeat(np.arange(len(texts)), [len(c) + 1 for c in cleaned])
+    gap = cp == 32
+    ids, rows = [], []
+    for n in (2, 3):
+        if len(cp) < n:
+            continue
+        key = np.zeros(len(cp) - n + 1, dtype=np.int64)
+        bad = np.zeros(len(cp) - n + 1, dtype=bool)
+        for k in range(n):
+            key = (key << 21) + cp[k: len(cp) - n + 1 + k]
+            bad |= gap[k: len(cp) - n + 1 + k]
+        ids.append(key[~bad])
+        rows.append(row[: len(cp) - n + 1][~bad])
+    ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    vocab, col = np.unique(ids, return_inverse=True)
+    m = sparse.csr_matrix((np.ones(len(ids)), (rows, col)),
+                          shape=(len(texts), max(len(vocab), 1)))
+    m.sum_duplicates()
+    m.data = 1.0 + np.log(m.data)
+    df = np.bincount(m.indices, minlength=m.shape[1])
+    m = m @ sparse.diags(np.log((1 + len(texts)) / (1 + df)) + 1.0)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
+
+
+def _probes(item: PlanItem) -> list[str]:
+    """The item's heading and its first clauses: each is compared with report clauses."""
+    parts = [m.group().strip() for m in _CLAUSE.finditer(item.text)]
+    parts = [p for p in parts if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 4]
+    return [item.label] + parts[:8]
+
+
+def plan_coverage(items: list[PlanItem], clauses: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
+    """One ``plan_item_uncovered`` row per (unit, item) with no similar enough activity;
+    ``detail`` names the best near-miss and its score."""
+    if not items or not unit_ids:
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    texts = clauses["text"].tolist()
+    probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
+    m = tfidf([p for _, p in probes] + texts)
+    pv, av_all = m[: len(probes)], m[len(probes):]
+    owner = np.array([j for j, _ in probes])
+    rows = []
+    groups = clauses.groupby("unit_id", sort=True).indices if len(clauses) else {}
+    cats_all = clauses["category"].to_numpy() if len(clauses) else np.array([])
+    for uid in sorted(unit_ids):
+        idx = groups.get(uid, np.array([], dtype=int))
+        sims = np.zeros((len(idx), len(items)))
+        if len(idx):
+            per_probe = (av_all[idx] @ pv.T).toarray()
+            for j in range(len(items)):
+                sims[:, j] = per_probe[:, owner == j].max(axis=1)
+                if items[j].category:
+                    sims[:, j] += CATEGORY_BONUS * (cats_all[idx] == items[j].category)
+        for j, it in enumerate(items):
+            if len(idx) and sims[:, j].max() >= COVER_THRESHOLD:
+                continue
+            if len(idx):
+                k = int(sims[:, j].argmax())
+                near = texts[idx[k]].strip().replace("\n", " ")[:80]
+                score = round(float(sims[k, j]), 3)
+                detail = f"最接近：{near}（相似度 {score:.2f}）"
+            else:
+                score, detail = 0.0, "报告中未找到可比对的工作内容"
+            rows.append((uid, "plan_item_uncovered", it.label, detail, score))
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+def missing_metrics(quantities: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
+    """Units whose reports give no achieved people figure, no funds or no event count."""
+    q = quantities[quantities["role"].eq("achieved") & quantities["kind"].isin(list(METRICS))] \
+        if len(quantities) else quantities
+    red = q["redacted"].astype(bool) if len(q) else pd.Series(dtype=bool)
+    stated = set(zip(q.loc[~red, "unit_id"], q.loc[~red, "kind"])) if len(q) else set()
+    hidden = q[red].groupby(["unit_id", "kind"]).size().to_dict() if len(q) else {}
+    rows = []
+    for uid in sorted(unit_ids):
+        for kind, label in METRICS.items():
+            if (uid, kind) in stated:
+                continue
+            n = hidden.get((uid, kind), 0)
+            detail = f"仅有脱敏数字（{n}处），无法统计{label}" if n else f"报告中没有{label}数字"
+            rows.append((uid, "missing_metric", kind, detail, None))
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit in ("万元", "亿元", "元"):
+        return f"{v:,.0f}元"
+    return f"{v:,.0f}{unit}" if float(v).is_integer() else f"{v:,.2f}{unit}"
+
+
+def _same_subject(a, b) -> int:
+    """Length of the longest run of characters two subjects share, if it is telling
+    (3+ characters, or all of a 2-character subject such as 五老); else 0."""
+    if not (isinstance(a, str) and isinstance(b, str) and a and b):
+        return 0
+    m = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    n = m.size
+    return n if n >= 3 or (n >= 2 and n == min(len(a), len(b))) else 0
+
+
+def _target_context(t) -> tuple[str, str]:
+    """(what the target counts, the words around its number) from its sentence."""
+    sent = t.sentence_text if isinstance(t.sentence_text, str) else (t.text or "")
+    at = int(t.start - t.sentence_start) if pd.notna(t.sentence_start) and pd.notna(t.start) else 0
+    end = at + len(t.text or "")
+    before = re.split(r"[，,；;：:]", sent[:at])[-1]
+    subject = t.subject if isinstance(t.subject, str) and t.subject else before
+    return subject, sent[max(0, at - 8): end + 6]
+
+
+def _achieved_for(t, kq: pd.DataFrame, subject: str) -> pd.DataFrame:
+    """Per unit: the achieved interval (low, high, unit) that answers target ``t``."""
+    sims = {x: _same_subject(x, subject) for x in kq["subject"].dropna().unique()}
+    sim = kq["subject"].map(sims).fillna(0)
+    by_subject = kq[sim > 0].assign(sim=sim[sim > 0])
+    if t.kind == "percent":  # a rate: the single best-matching statement
+        best = by_subject.sort_values(["unit_id", "sim"], ascending=[True, False])
+        return best.drop_duplicates("unit_id").set_index("unit_id")[["low", "high", "unit"]]
+    out = by_subject.groupby("unit_id").agg(low=("low", "sum"), high=("high", "sum"),
+                                            unit=("unit", "first"))
+    if isinstance(t.category, str) and t.category:
+        same_cat = kq[(kq["category"] == t.category) & ~kq["unit_id"].isin(out.index)]
+        out = pd.concat([out, same_cat.groupby("unit_id").agg(
+            low=("low", "sum"), high=("high", "sum"), unit=("unit", "first"))])
+    return out
+
+
+def targets_unmet(targets: pd.DataFrame, achieved: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
+    """Plan targets (role target) that a unit's achieved figure of the same kind and the
+    same subject (or, for counts, the same category) definitely misses.  An achieved
+    interval that straddles the target is not reported."""
+    rows = []
+    if not len(targets) or not len(achieved):
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    ach = achieved[achieved["role"].eq("achieved") & ~achieved["redacted"].astype(bool)
+                   & achieved["low"].notna() & achieved["high"].notna()
+                   & achieved["unit_id"].isin(set(unit_ids))]
+    for t in targets.itertuples(index=False):
+        goal = t.value if pd.notna(t.value) else t.low
+        if pd.isna(goal) or t.redacted:
+            continue
+        subject, around = _target_context(t)
+        is_max = bool(_MAX_RULES.search(around))
+        label = (t.sentence_text if isinstance(t.sentence_text, str) else t.text).strip()[:80]
+        got = _achieved_for(t, ach[ach["kind"] == t.kind], subject)
+        for uid, low, high, unit in zip(got.index, got["low"], got["high"], got["unit"]):
+            if (low > goal) if is_max else (high < goal):
+                shown = _fmt(low, unit) if low == high else f"{_fmt(low, unit)}～{_fmt(high, unit)}"
+                detail = (f"目标：{'不超过' if is_max else '不少于'}{_fmt(goal, t.unit)}；"
+                          f"实际：{shown}")
+                rows.append((uid, "target_unmet", label, detail, None))
+    out = pd.DataFrame(rows, columns=GAP_COLUMNS)
+    return out.sort_values(["unit_id", "item"], kind="stable").reset_index(drop=True)
+
+
+def missing_submissions(units: pd.DataFrame) -> pd.DataFrame:
+    """Roster units below the top with no relevant report."""
+    if not len(units) or not units["matched_by"].eq("roster").any():
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    miss = units[~units["has_report"].astype(bool) & units["parent_id"].notna()]
+    return pd.DataFrame([(u, "missing_submission", n or u, "花名册中的单位未提交报告", None)
+                         for u, n in zip(miss["unit_id"], miss["unit_name"])], columns=GAP_COLUMNS)
+
+
+def problem_themes(problems: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """theme, n_units, n_mentions, units ("、"-joined unit names), most units first."""
+    cols = ["theme", "n_units", "n_mentions", "units"]
+    if not len(problems):
+        return pd.DataFrame(columns=cols)
+    names = dict(zip(units["unit_id"], units["unit_name"]))
+    p = problems.assign(theme=problems["theme"].fillna("other"))
+    rows = []
+    for theme, g in p.groupby("theme", sort=True):
+        ids = sorted(set(g["unit_id"].dropna()))
+        rows.append((theme, len(ids), len(g), "、".join(names.get(u) or u for u in ids)))
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["n_units", "n_mentions", "theme"], ascending=[False, False, True]
+                           ).reset_index(drop=True)

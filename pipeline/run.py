@@ -1,0 +1,231 @@
+"""``ngreport run``: stream report files into the DuckDB store, then consolidate and render.
+
+1. find the input files; hash each one (sha256) and skip those already stored;
+2. process the others (``pipeline.executor.map_files``) and commit each result as it
+   arrives — a file's rows are written in one transaction (files arriving within
+   ``GROUP_COMMIT_SECONDS`` of the previous commit share it), so a killed run loses at
+   most the files not yet committed and the next run finishes the rest;
+3. recompute units, aggregates, gaps, problem themes and cross-document flags from the
+   store's current rows; write Parquet, Excel, Word and HTML outputs and manifest.jsonl.
+
+Exit status: 2 if any input file failed, else 0.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Results arriving this soon after the last commit are committed together with the next.
+GROUP_COMMIT_SECONDS = 0.5
+MAX_GROUP = 64
+#: Test hook: seconds to sleep after each commit (also forces one file per transaction).
+SLEEP_ENV = "NGREPORT_TEST_SLEEP_AFTER_COMMIT"
+
+
+@dataclass
+class _Reused:
+    """A file whose contents are already stored: recorded without processing."""
+
+    path: str
+    sha256: str
+    status: str = "ok"
+    error: str | None = None
+    documents: list = field(default_factory=list)
+
+
+class _Writer:
+    """Commits results to the store as they arrive (group commit, bounded buffer)."""
+
+    def __init__(self, store, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.sleep = float(os.environ.get(SLEEP_ENV) or 0)
+        self.buf: list[tuple] = []
+        self.last = float("-inf")
+
+    def add(self, result, role: str, size: int | None) -> None:
+        self.buf.append((result, role, size))
+        now = time.monotonic()
+        if self.sleep or len(self.buf) >= MAX_GROUP or now - self.last >= GROUP_COMMIT_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            self.store.commit_files(self.buf, self.run_id)
+            n, self.buf = len(self.buf), []
+            self.last = time.monotonic()
+            if self.sleep:
+                print(f"test hook: committed {n} file(s)", file=sys.stderr, flush=True)
+                time.sleep(self.sleep)
+
+
+def _sha(path: str) -> tuple[str, int | None, str | None]:
+    from pipeline.readers import file_sha256
+
+    try:
+        return file_sha256(path), os.path.getsize(path), None
+    except OSError as e:
+        return "", None, f"{path}: {e.strerror or e}"
+
+
+def _excluded(args, outdir: Path, db: Path) -> set[Path]:
+    out = {db.resolve(), Path(str(db) + ".wal").resolve()}
+    for p in (args.roster, args.plan):
+        if p:
+            out.add(Path(p).resolve())
+    return out
+
+
+def _inputs(args, outdir: Path, db: Path) -> tuple[list[str], list[str]]:
+    from pipeline.discover import discover
+
+    found = discover(args.inputs)
+    skip = _excluded(args, outdir, db)
+    out_root = outdir.resolve()
+    files = []
+    for f in found.files:
+        r = Path(f).resolve()
+        if r in skip or out_root in r.parents:
+            continue
+        files.append(os.path.abspath(f))
+    return sorted(dict.fromkeys(files)), found.missing
+
+
+def _progress(total: int, args):
+    from tqdm import tqdm
+
+    quiet = bool(getattr(args, "no_progress", False)) or not sys.stderr.isatty()
+    return tqdm(total=total, disable=quiet, file=sys.stderr, unit="file", desc="ngreport")
+
+
+def _render(cons, outdir: Path) -> list[str]:
+    """Call the renderers; a missing or failing renderer is reported, not fatal."""
+    errors = []
+    for module, name in (("render_xlsx", "consolidated.xlsx"),
+                         ("render_docx", "consolidated-report.docx"),
+                         ("render_html", "report.html")):
+        try:
+            mod = __import__(f"pipeline.{module}", fromlist=["write"])
+            mod.write(cons, outdir / name)
+        except Exception as e:  # noqa: BLE001 - one output must not prevent the others
+            errors.append(f"{name}: {type(e).__name__}: {e}")
+    return errors
+
+
+def _store_plan(plan: str, store, writer: _Writer, failed: list[str]) -> str | None:
+    """Process and commit the committee's own plan unless it is already stored."""
+    from pipeline.process import process_file
+
+    sha, size, err = _sha(plan)
+    if err:
+        failed.append(err)
+        return None
+    if store.known_files().get((plan, sha)) != "ok":
+        res = process_file(plan)
+        res.sha256 = res.sha256 or sha
+        writer.add(res, "plan", size)
+        writer.flush()
+        if res.status != "ok":
+            failed.append(res.error or f"{plan}: error")
+    return sha
+
+
+def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
+            manifest: dict[str, dict]) -> tuple[list[str], dict[str, tuple]]:
+    """Hash every input; record unreadable files, copies of stored contents and unchanged
+    files without processing them.  Returns the files to process and their (sha, size)."""
+    known, stored = store.known_files(), store.ok_sha()
+    todo, sizes = [], {}
+    for path in files:
+        sha, size, err = _sha(path)
+        row = {"path": path, "sha256": sha or None, "status": None, "error": err,
+               "n_documents": 0, "action": "processed"}
+        manifest[path] = row
+        if err:
+            row["status"] = "error"
+            writer.add(_Reused(path, "", "error", err), "report", None)
+        elif plan_sha and sha == plan_sha:
+            row.update(status="skipped", action="plan")
+        elif known.get((path, sha)) in ("ok", "duplicate"):
+            row.update(status=known[(path, sha)], action="unchanged",
+                       n_documents=stored.get(sha, ("", 0))[1])
+        elif sha in stored:
+            writer.add(_Reused(path, sha), "report", size)
+            row.update(status="ok", action="reused", n_documents=stored[sha][1])
+        else:
+            todo.append(path)
+            sizes[path] = (sha, size)
+    writer.flush()
+    return todo, sizes
+
+
+def main(args) -> int:
+    from extractors.names import find_child_names
+    from pipeline import consolidation, export
+    from pipeline.executor import map_files
+    from pipeline.process import process_file
+    from pipeline.store import Store
+    from pipeline.units import read_roster
+
+    outdir = Path(args.outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    if args.plan:  # files are keyed by absolute path, so "a/x.txt" and "./a/x.txt" agree
+        args.plan = os.path.abspath(args.plan)
+    db = Path(args.db) if args.db else outdir / "ngreport.duckdb"
+    files, missing = _inputs(args, outdir, db)
+    manifest: dict[str, dict] = {}
+    failed: list[str] = []
+    for m in missing:
+        manifest[m] = {"path": m, "sha256": None, "status": "error", "n_documents": 0,
+                       "error": f"{m}: no such file or folder", "action": "missing"}
+        failed.append(manifest[m]["error"])
+
+    with Store(db, names_fn=find_child_names) as store:
+        if args.roster:
+            store.set_roster(read_roster(args.roster))
+        options = {k: v for k, v in vars(args).items() if k != "func"}
+        run_id = store.begin_run(files, options)
+        started = time.time()
+        writer = _Writer(store, run_id)
+        plan_sha = _store_plan(args.plan, store, writer, failed) if args.plan else None
+        todo, sizes = _triage(files, plan_sha, store, writer, manifest)
+        bar = _progress(len(todo), args)
+        for res in map_files(process_file, todo, workers=args.workers, engine=args.engine,
+                             scheduler=args.scheduler):
+            sha, size = sizes[str(res.path)]
+            res.sha256 = res.sha256 or sha
+            writer.add(res, "report", size)
+            row = manifest[str(res.path)]
+            row.update(status=res.status, error=res.error,
+                       n_documents=len(res.documents) if res.status == "ok" else 0)
+            bar.update(1)
+        bar.close()
+        writer.flush()
+        for path in files:
+            row = manifest[path]
+            if row["status"] == "error":
+                failed.append(row["error"] or f"{path}: error")
+        n_processed = len(todo)
+        run = {"run_id": run_id, "started": time.strftime("%Y-%m-%dT%H:%M:%S",
+                                                          time.localtime(started)),
+               "n_files": len(files), "n_processed": n_processed,
+               "n_failed": len(failed), "inputs": list(args.inputs)}
+        cons = consolidation.build(store, show_names=args.show_names, run=run)
+        cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        cons.run["n_documents"] = len(cons.documents)
+        store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
+                         n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
+                         n_failed=len(failed))
+    export.write_parquet(cons, outdir / "data")
+    export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
+    render_errors = _render(cons, outdir)
+    for line in failed:
+        print(f"failed: {line}", file=sys.stderr)
+    for line in render_errors:
+        print(f"output not written: {line}", file=sys.stderr)
+    print(f"ngreport run: {len(files)} files ({n_processed} processed, "
+          f"{len(files) - n_processed} unchanged), {len(cons.documents)} documents, "
+          f"{len(failed)} failed, {len(cons.flags)} flags -> {outdir}", file=sys.stderr)
+    return 2 if failed else (1 if render_errors else 0)

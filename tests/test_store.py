@@ -1,0 +1,215 @@
+"""The DuckDB store and the consolidation arithmetic, on documents built by hand."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline.aggregate import aggregates
+from pipeline.consolidation import COLUMNS, Consolidation
+from pipeline.document import Document, Section, Segment
+from pipeline.store import Store, locator_label, snapshot
+from pipeline.units import build_units, core_name, normalise_roster
+
+
+@dataclass
+class Result:  # the FileResult interface the store reads
+    path: str
+    sha256: str
+    status: str = "ok"
+    error: str | None = None
+    documents: list = field(default_factory=list)
+
+
+def make_doc(text: str, unit: str, quantities: list[tuple], source: str = "x.txt",
+             problems: list[tuple] = (), article: int = 0) -> Document:
+    """quantities: (surface, value, low, high, kind, role, subject, approx, redacted[, part_of])."""
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    doc = Document(source=source, sha256=sha, article=article, text=text, norm=text,
+                   reporting_unit=unit, year=2023, doc_type="summary", level="county")
+    doc.segments = [Segment(0, len(text), {"file": source, "line": 1, "char": 0})]
+    doc.sentences, pos = [], 0
+    for part in text.split("。"):
+        if part:
+            doc.sentences.append((pos, pos + len(part) + 1))
+        pos += len(part) + 1
+    doc.sections = [Section("正文", 1, "achievements", 0, len(text), 0, 0, marker="一、")]
+    cursor = 0
+    for q in quantities:
+        surface, value, low, high, kind, role, subject, approx, redacted, *rest = q
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        doc.quantities.append({
+            "text": surface, "start": start, "end": cursor, "value": value, "low": low,
+            "high": high, "unit": surface.lstrip("0123456789.x余近约多"), "kind": kind,
+            "approx": approx, "redacted": redacted, "subject": subject, "role": role,
+            "period": None, "category": "关爱帮扶", "rule": "test",
+            "links": {"part_of": rest[0] if rest else None}})
+    for p, theme in problems:
+        s = text.index(p)
+        doc.problems.append({"start": s, "end": s + len(p), "text": p, "theme": theme})
+    return doc
+
+
+def result_for(path: str, *docs: Document) -> Result:
+    return Result(path, docs[0].sha256, documents=list(docs))
+
+
+A = ("资助困难学生120名，其中小学生80名。受教育青少年3000人次。发放助学金近2万元。", "甲县关工委",
+     [("120名", 120, 120, 120, "people", "achieved", "困难学生", False, False),
+      ("80名", 80, 80, 80, "people", "achieved", "小学生", False, False, 0),
+      ("3000人次", 3000, 3000, 3000, "person_times", "achieved", "青少年", False, False),
+      ("近2万元", 20000, 18000, 20000, "funds", "achieved", "助学金", True, False)])
+B = ("慰问留守儿童xx名。资助学生50余名。力争资助学生不少于500名。", "乙县关工委",
+     [("xx名", None, None, None, "people", "achieved", "留守儿童", False, True),
+      ("50余名", 50, 50, 60, "people", "achieved", "学生", True, False),
+      ("500名", 500, 500, 500, "people", "target", "学生", False, False)])
+
+
+def test_commit_is_atomic_idempotent_and_supersedes(tmp_path):
+    db = tmp_path / "s.duckdb"
+    a1 = make_doc(*A, source="a.txt")
+    with Store(db) as st:
+        st.commit_files([(result_for("a.txt", a1), "report", 10)], "r1")
+        st.commit_files([(result_for("a.txt", a1), "report", 10)], "r2")  # same file again
+        assert st.df("SELECT count(*) n FROM files")["n"][0] == 1
+        assert st.df("SELECT count(*) n FROM quantities")["n"][0] == 4
+        # the file changes: same path, new sha256 -> the old version is kept but superseded
+        a2 = make_doc(A[0].replace("120名", "130名"), A[1],
+                      [("130名", 130, 130, 130, "people", "achieved", "困难学生", False, False)],
+                      source="a.txt")
+        st.commit_files([(result_for("a.txt", a2), "report", 10)], "r3")
+        files = st.df("SELECT sha256, superseded FROM files ORDER BY superseded")
+        assert list(files["superseded"]) == [False, True]
+        assert files["sha256"][0] == a2.sha256
+        cur = st.df("SELECT text FROM current_quantities")
+        assert list(cur["text"]) == ["130名"]
+        assert st.df("SELECT count(*) n FROM documents WHERE superseded")["n"][0] == 1
+        # a copy of the old contents under another path stores no new documents
+        st.commit_files([(result_for("copy.txt", a1), "report", 10)], "r4")
+        row = st.df("SELECT status, same_as, n_documents FROM files WHERE path = 'copy.txt'")
+        assert row.iloc[0].tolist() == ["duplicate", "a.txt", 1]
+        assert st.df("SELECT count(*) n FROM documents")["n"][0] == 2
+        assert st.df("SELECT count(*) n FROM current_documents")["n"][0] == 2
+        # a.txt changed back to its first contents: those documents are a.txt's again
+        st.commit_files([(Result("a.txt", a1.sha256), "report", 10)], "r5")
+        cur = st.df("SELECT path, sha256 FROM files WHERE NOT superseded ORDER BY path")
+        assert cur.values.tolist() == [["a.txt", a1.sha256], ["copy.txt", a1.sha256]]
+        assert st.df("SELECT doc_id FROM current_documents")["doc_id"].tolist() == [a1.doc_id]
+
+
+def test_failed_transaction_leaves_nothing(tmp_path):
+    db = tmp_path / "s.duckdb"
+    bad = make_doc(*B, source="b.txt")
+    bad.quantities[0]["start"] = "not a number"  # cannot be stored as INTEGER
+    with Store(db) as st:
+        with pytest.raises(Exception):
+            st.commit_files([(result_for("a.txt", make_doc(*A, source="a.txt")), "report", 1),
+                             (result_for("b.txt", bad), "report", 1)], "r1")
+        for t in ("files", "documents", "quantities"):
+            assert st.df(f"SELECT count(*) n FROM {t}")["n"][0] == 0
+        st.commit_files([(Result("c.txt", "ab" * 32, "error", "c.txt: unreadable"), "report", 1)],
+                        "r2")
+        assert st.df("SELECT status, error FROM files").iloc[0].tolist() == [
+            "error", "c.txt: unreadable"]
+
+
+def test_snapshot_ignores_run_ids(tmp_path):
+    for name, run in (("1.duckdb", "r1"), ("2.duckdb", "r2")):
+        with Store(tmp_path / name) as st:
+            st.commit_files([(result_for("a.txt", make_doc(*A, source="a.txt")), "report", 1)], run)
+    s1, s2 = snapshot(tmp_path / "1.duckdb"), snapshot(tmp_path / "2.duckdb")
+    for t in s1:
+        pd.testing.assert_frame_equal(s1[t], s2[t])
+
+
+ROSTER = normalise_roster(pd.DataFrame([
+    ("C", "示范市关工委", "", "city", ""),
+    ("A", "甲县关工委", "C", "county", ""),
+    ("B", "乙县关心下一代工作委员会", "C", "county", "乙县关工委办公室"),
+    ("T", "丙镇关工委", "A", "township", ""),
+], columns=["unit_id", "unit_name", "parent_id", "level", "aliases"]))
+
+
+def _quantities(*docs_units) -> pd.DataFrame:
+    rows = []
+    for doc, uid in docs_units:
+        for i, q in enumerate(doc.quantities):
+            rows.append({**q, "doc_id": doc.doc_id, "unit_id": uid, "year": 2023,
+                         "part_of": q["links"]["part_of"], "q_index": i})
+    return pd.DataFrame(rows)
+
+
+def test_aggregates_never_mix_kinds_roles_or_parts():
+    a, b = make_doc(*A), make_doc(*B)
+    agg = aggregates(_quantities((a, "A"), (b, "B")), ROSTER)
+    own = agg[agg["scope"] == "own"].set_index(["unit_id", "kind"])
+    # 120 counted once (80 is part of it); 人次 kept apart from 名
+    assert own.loc[("A", "people"), ["exact_sum", "low_sum", "high_sum", "n_exact"]].tolist() == [
+        120, 120, 120, 1]
+    assert own.loc[("A", "person_times"), "exact_sum"] == 3000
+    assert own.loc[("A", "funds"), ["exact_sum", "low_sum", "high_sum", "n_approx"]].tolist() == [
+        0, 18000, 20000, 1]
+    # the target 500 is not an achievement; xx is only counted
+    assert own.loc[("B", "people"), ["exact_sum", "low_sum", "high_sum", "n_approx",
+                                     "n_redacted"]].tolist() == [0, 50, 60, 1, 1]
+    kids = agg[agg["scope"] == "children"].set_index(["unit_id", "kind"])
+    assert kids.loc[("C", "people"), ["exact_sum", "low_sum", "high_sum", "n_units"]].tolist() == [
+        120, 170, 180, 2]
+    assert kids.loc[("C", "person_times"), "exact_sum"] == 3000
+    assert "A" not in kids.index.get_level_values(0)  # the township did not report
+
+
+def test_rollup_takes_child_total_not_child_plus_grandchildren():
+    a, t = make_doc(*A), make_doc("丙镇资助困难学生40名。", "丙镇关工委",
+                                  [("40名", 40, 40, 40, "people", "achieved", "困难学生", False,
+                                    False)])
+    agg = aggregates(_quantities((a, "A"), (t, "T")), ROSTER)
+    kids = agg[agg["scope"] == "children"].set_index(["unit_id", "kind"])
+    assert kids.loc[("A", "people"), "exact_sum"] == 40  # the county's township
+    assert kids.loc[("C", "people"), "exact_sum"] == 120  # A's own 120 already covers T
+    assert kids.loc[("C", "funds"), "high_sum"] == 20000
+
+
+def test_units_match_exact_alias_stripped_fuzzy_and_title():
+    docs = pd.DataFrame([
+        ("d1", "甲县关工委", "", "a.txt"), ("d2", "乙县关工委办公室", "", "b.txt"),
+        ("d3", "中共丙镇委员会", "", "c.txt"), ("d4", None, "甲县丙镇2023年关工委工作总结", "d.txt"),
+        ("d5", "示范市关心下一代工作委员会", "", "e.txt"), ("d6", "丁县关工委", "", "f.txt"),
+    ], columns=["doc_id", "reporting_unit", "title", "source"]).assign(level="", relevant=True)
+    units, m = build_units(ROSTER, docs)
+    got = dict(zip(m["doc_id"], zip(m["unit_id"], m["matched_by"])))
+    assert got["d1"] == ("A", "exact")
+    assert got["d2"] == ("B", "alias")
+    assert got["d3"] == ("T", "stripped")
+    assert got["d4"] == ("T", "contained")  # the most specific name in the title
+    assert got["d5"][0] == "C"
+    assert pd.isna(got["d6"][0]) and got["d6"][1] == "none"
+    assert core_name("中共XX县XX镇委员会") == "XX县XX镇"
+    assert units.set_index("unit_id")["n_documents"].to_dict() == {"C": 1, "A": 1, "B": 1, "T": 2}
+
+
+def test_locator_labels_and_contract_example():
+    assert locator_label({"file": "a", "page": 3, "char": 5}) == "第3页"
+    assert locator_label({"file": "a", "paragraph": 11}) == "第12段"
+    assert locator_label({"file": "a", "line": 40}) == "第40行"
+    assert locator_label({"file": "a", "table": 0, "row": 1, "col": 2}) == "表1第2行第3列"
+    ex = Consolidation.example()
+    for name, cols in COLUMNS.items():
+        assert list(getattr(ex, name).columns[: len(cols)]) == cols
+    assert set(ex.gaps["gap_type"]) == {"plan_item_uncovered", "missing_metric", "target_unmet",
+                                        "missing_submission"}
+    assert ex.quantities["sentence_text"].str.contains("<script>").any()
+    assert len(Consolidation.empty().quantities) == 0
+
+
+def test_store_file_is_plain_duckdb(tmp_path):
+    with Store(tmp_path / "s.duckdb") as st:
+        st.commit_files([(result_for("a.txt", make_doc(*A, source="a.txt")), "report", 1)], "r")
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    assert con.execute("SELECT sum(value) FROM current_quantities WHERE kind = 'people'"
+                       ).fetchone()[0] == 200
+    con.close()
