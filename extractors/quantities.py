@@ -300,6 +300,10 @@ def extract_quantities(text: str, sentences: list[tuple[int, int]] | None = None
     if kinds is not None:
         out = [q for q in out if q["kind"] in kinds]
     link_quantities(norm, out)
+    for q in out:  # a 其中 part or an item of an enumeration shares its total's role
+        p = q["links"].get("part_of")
+        if p is not None and out[p]["role"] != "target":
+            q["role"] = out[p]["role"]
     return out
 
 

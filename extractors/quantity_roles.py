@@ -24,6 +24,11 @@ _HISTORICAL = re.compile(
     r"(?<!\d)(?:\d{1,2}|[一二两三四五六七八九十]+)\s*年(?:来|以来)")
 # Temporal frames of a stock scope the whole sentence; the other markers their clause.
 _STATUS_FRAME = re.compile(r"目前|当前|截至|截止|至今|现阶段|现有|累计(?:建成|建立|创建|达到)")
+# '一年来' / '今年以来' frame the reporting year itself, not an earlier period
+_THIS_YEAR = re.compile(r"^(?:一|1)\s*年(?:来|以来)$")
+# things done: under '截至目前' these are still achievements (先后举办…14批), not stocks
+_DONE = re.compile(r"举办|开展|组织|帮扶|资助|报送|发放|培训|慰问|走访|救助|捐|筹集|推送|采用|刊登|发稿|"
+                   r"宣讲|接待|受理|调解|帮教|筛查|治疗|结对|表彰|评选|召开|参加|参与")
 _STATUS = re.compile(
     r"(?<![自并])占|率|比例|比重|占比|现有|总人口|总数|"
     r"已(?:经)?(?:建立|建成|成立|有|达|形成|覆盖|组建|创建|挂牌|发展)|"
@@ -64,11 +69,12 @@ def role_of(text: str, start: int, end: int, sent_start: int, sent_end: int,
         clause_start = m.end()
     if _TARGET.search(left, clause_start - sent_start) or _DEADLINE.search(left):
         return "target"
-    if _HISTORICAL.search(left):
+    if any(not _THIS_YEAR.match(m.group(0).strip()) for m in _HISTORICAL.finditer(left)):
         return "historical"
     if _PLAN.search(left):
         return "plan"
-    if (_STATUS.search(left, clause_start - sent_start) or _STATUS_FRAME.search(left)
+    framed = _STATUS_FRAME.search(left) and not _DONE.search(text, clause_start, start)
+    if (_STATUS.search(left, clause_start - sent_start) or framed
             or kind == "percent" or kind == "events" and _FREQUENCY.search(left, clause_start - sent_start)):
         return "status"
     before = text[sent_start:start]
