@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 CATEGORY: dict[str, str] = {
     "ideology_moral": "思想道德",
     "red_heritage_patriotic": "红色基因传承",
@@ -128,7 +130,7 @@ _TABLES: dict[str, dict[str, str]] = {
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN and pandas NA."""
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
         return bool(value != value) or (isinstance(value, float) and math.isnan(value))
