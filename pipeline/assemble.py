@@ -114,9 +114,18 @@ def split_documents(raw: RawFile, asm: Assembled) -> list[Document]:
                        tables=tabs, format=raw.format, encoding=raw.encoding)
         doc.title = header
         doc.years = {"header_specific": bool(header) and header != common}
-        doc.removed = asm.removed if len(spans) == 1 else []
+        doc.removed = asm.removed if len(spans) == 1 else _removed_within(asm.removed, segs)
         docs.append(doc)
     return docs
+
+
+def _removed_within(removed: list[dict], segs: list[Segment]) -> list[dict]:
+    """The boilerplate cut from between an article's first and last source lines."""
+    lines = [s.locator["line"] for s in segs if "line" in s.locator]
+    if not lines:
+        return []
+    lo, hi = min(lines), max(lines)
+    return [r for r in removed if lo <= r["locator"].get("line", -1) <= hi + 3]
 
 
 def _shift(locator: dict, by: int) -> dict:

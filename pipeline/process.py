@@ -84,6 +84,11 @@ def default_components() -> list[Callable[[Document], None]]:
 # --- entry points -------------------------------------------------------------------
 
 def process_raw(raw: RawFile, components: list | None = None) -> list[Document]:
+    docs, _ = _process(raw, components)
+    return docs
+
+
+def _process(raw: RawFile, components: list | None) -> tuple[list[Document], list[dict]]:
     asm = assemble(raw)
     docs = split_documents(raw, asm)
     comps = components if components is not None else default_components()
@@ -95,7 +100,7 @@ def process_raw(raw: RawFile, components: list | None = None) -> list[Document]:
         for comp in comps:
             comp(doc)
         out.append(doc)
-    return out
+    return out, asm.removed
 
 
 def process_file(path: str | os.PathLike, components: list | None = None) -> FileResult:
@@ -105,13 +110,13 @@ def process_file(path: str | os.PathLike, components: list | None = None) -> Fil
     except ReadError as e:
         return FileResult(path, _sha_or_none(path), "error", f"{path}: {e}")
     try:
-        docs = process_raw(raw, components)
+        docs, removed = _process(raw, components)
     except Exception as e:  # a bug must not stop the batch; report it against the file
         return FileResult(path, raw.sha256, "error", f"{path}: internal error {type(e).__name__}: {e}")
     if not docs:
         return FileResult(path, raw.sha256, "error", f"{path}: no report text after cleaning",
                           format=raw.format)
-    return FileResult(path, raw.sha256, "ok", None, docs, format=raw.format)
+    return FileResult(path, raw.sha256, "ok", None, docs, removed=removed, format=raw.format)
 
 
 def process_text(text: str, source: str = "<text>", components: list | None = None) -> list[Document]:
