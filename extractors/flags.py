@@ -11,133 +11,30 @@ their decimals (58% → ±0.5).  A flag is raised only when the intervals cannot
 """
 from __future__ import annotations
 
-import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-ADDITIVE = {"people", "person_times", "funds", "events", "organizations", "items"}
-_TOTAL = re.compile(r"(共计|合计|总计|累计|总共|一共|总数|(?<![中公])共(?![青同建享产担进治商识鸣赢筑育抓谋]))")
-_SUBSET = re.compile(r"(?<![与身入在乐于])其中")
-_ENUM_AFTER = re.compile(r"^[^。!?；;]{0,8}?(分别为|分别是|分别有|分别|包括)")
-_INCREASE = "提高|增加|增长|上升|扩大|提升|增至|升至|达到"
-_DECREASE = "下降|减少|降低|降至|缩小|减至"
-_CHANGE_VERB = re.compile(rf"({_INCREASE}|{_DECREASE})")
-_FROM_TO = re.compile(rf"^[^，,。；;]{{0,8}}?({_INCREASE}|{_DECREASE})了?(到|至|为)?[^，,。；;0-9]{{0,8}}$")
-_DELTA = re.compile(r"^[，,]?[^。；;，,]{0,6}?(增加了|增长了|提高了|上升了|增加|增长|提高|上升|增幅为|增幅|净增|"
-                    r"多|减少了|下降了|降低了|减少|下降|降低|降幅为|降幅|少)$")
-_LAST_YEAR = re.compile(r"(去年|上年|上一年|前一年|同期)")
-_PCT_CUE = re.compile(r"(占比为|占比|占|比例为|比重为|比例达|比例)")
-_NUM = re.compile(r"(\d+)(?:\.(\d+))?")
+from extractors.flag_model import (
+    ADDITIVE,
+    half_step,
+    _TOTAL,
+    _SUBSET,
+    _ENUM_AFTER,
+    _FROM_TO,
+    _PCT_CUE,
+    _NUM,
+    Q,
+    _fmt,
+    _eq,
+    _disjoint,
+    _Doc,
+    _iv,
+)
+from extractors.flag_changes import _changes
+
+__all__ = ["document_flags", "ADDITIVE", "half_step"]
 
 
-@dataclass
-class Q:
-    """One quantity mention seen as an interval (rounding included)."""
-
-    i: int
-    start: int
-    end: int
-    text: str
-    kind: str
-    unit: str
-    low: float | None
-    high: float | None
-    lo: float | None
-    hi: float | None
-    approx: bool
-    role: str | None
-    sent: int
-    links: dict = field(default_factory=dict)
-
-    @property
-    def known(self) -> bool:
-        return self.lo is not None and self.hi is not None
-
-    @property
-    def exact(self) -> bool:
-        return not self.approx and self.low == self.high
-
-    def same_family(self, other: "Q") -> bool:
-        return self.kind == other.kind and (self.kind in ADDITIVE or self.unit == other.unit)
-
-
-def half_step(q: dict, kind: str) -> float:
-    """Half the place value of the last written digit, when the writer rounded."""
-    text = q.get("text") or ""
-    m = _NUM.search(text)
-    decimals = len(m.group(2)) if m and m.group(2) else 0
-    if kind == "percent":
-        return 0.5 * 10 ** -decimals
-    mult = 1e8 if "亿" in text else 1e4 if "万" in text else 1.0
-    if decimals:
-        return 0.5 * 10 ** -decimals * mult
-    return 0.5 * mult if mult > 1 else 0.0
-
-
-def _build(quantities: list[dict], sentences: list[tuple[int, int]]) -> list[Q]:
-    starts = [s for s, _ in sentences]
-    out = []
-    for i, q in enumerate(quantities):
-        kind, unit = q.get("kind") or "other", q.get("unit") or ""
-        kind = "percent_point" if kind == "percent" and "百分点" in unit else kind
-        low, high = q.get("low"), q.get("high")
-        if q.get("redacted") or low is None or high is None:
-            lo = hi = None
-        else:
-            h = 0.0 if q.get("approx") and kind != "percent" else half_step(q, kind)
-            lo, hi = float(low) - h, float(high) + h
-        sent = bisect.bisect_right(starts, q["start"]) - 1 if starts else 0
-        out.append(Q(i, q["start"], q["end"], q.get("text") or "", kind, unit, low, high, lo, hi,
-                     bool(q.get("approx")), q.get("role"), sent, q.get("links") or {}))
-    out.sort(key=lambda x: x.start)
-    return out
-
-
-def _fmt(x: float) -> str:
-    return f"{int(round(x))}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def _eq(lo: float, hi: float, sign: str = "= ") -> str:
-    """"= 25" for a point, "∈ [1500, 1700]" for an interval (``sign=""``: bare)."""
-    return f"{sign}{_fmt(lo)}" if abs(hi - lo) < 1e-9 else f"{'∈ ' if sign else ''}[{_fmt(lo)}, {_fmt(hi)}]"
-
-
-def _disjoint(a: tuple[float, float], b: tuple[float, float], eps: float = 1e-9) -> bool:
-    return a[1] < b[0] - eps or b[1] < a[0] - eps
-
-
-class _Doc:
-    """The document's quantities in text order, with the text between them."""
-
-    def __init__(self, text, quantities, sentences, doc_id, source):
-        self.text, self.sentences = text, sentences or [(0, len(text))]
-        self.qs = _build(quantities, self.sentences)
-        self.doc_id, self.source = doc_id, source
-        self.flags: list[dict] = []
-
-    def gap(self, k: int) -> str:
-        """Text between quantity k-1 (or its sentence start) and quantity k."""
-        q = self.qs[k]
-        s0 = self.sentences[q.sent][0] if 0 <= q.sent < len(self.sentences) else 0
-        prev_end = self.qs[k - 1].end if k > 0 else 0
-        return self.text[max(s0, prev_end):q.start]
-
-    def flag(self, type_, severity, message, qs, expected=None, detail=None):
-        ids = {k: v for k, v in (("doc_id", self.doc_id), ("source", self.source)) if v is not None}
-        spans = [{**ids, "start": q.start, "end": q.end, "text": self.text[q.start:q.end]} for q in qs]
-        self.flags.append({"type": type_, "severity": severity, "message": message,
-                           "quantities": [q.i for q in qs], "spans": spans,
-                           "expected": expected, "detail": detail or {}})
-
-
-def _iv(qs: list[Q], raw: bool = False) -> tuple[float, float]:
-    """Sum of intervals: with rounding (``lo``/``hi``) or as written (``low``/``high``)."""
-    return (sum(q.low for q in qs), sum(q.high for q in qs)) if raw else \
-        (sum(q.lo for q in qs), sum(q.hi for q in qs))
-
-
-# --- redacted / vague ------------------------------------------------------------------
 def _redacted_vague(d: _Doc) -> None:
     for q in d.qs:
         if not q.known:
@@ -344,90 +241,6 @@ def _denominator(d: _Doc, kn: int) -> Q | None:
         if re.match(r"^[^，,。；;0-9]{0,12}?(中|之中|里)[，,]?", after) or _TOTAL.search(d.gap(j)[-8:]):
             return q
     return None
-
-
-# --- changes ------------------------------------------------------------------------------
-def _changes(d: _Doc) -> None:
-    by_i = {q.i: j for j, q in enumerate(d.qs)}
-    done: set[int] = set()
-    for k, b in enumerate(d.qs):
-        a_idx = None
-        cf = b.links.get("changed_from")
-        if cf in by_i:
-            a_idx = by_i[cf]
-        elif k > 0 and d.qs[k - 1].same_family(b) and d.qs[k - 1].sent == b.sent:
-            pre = d.text[max(0, d.qs[k - 1].start - 8):d.qs[k - 1].start]
-            if re.search(r"[由从]", pre) and _FROM_TO.match(d.gap(k)):
-                a_idx = k - 1
-        if a_idx is None or not b.known or not d.qs[a_idx].known:
-            continue
-        a = d.qs[a_idx]
-        verb = _CHANGE_VERB.search(d.text[a.end:b.start])
-        up = verb is None or not re.match(_DECREASE, verb.group(1))
-        done.add(k)
-        if (up and b.hi < a.lo) or (not up and b.lo > a.hi) or (a.exact and b.exact and a.low == b.low):
-            word = verb.group(1) if verb else ("增加" if up else "减少")
-            d.flag("change_mismatch", "error", f"文中称由“{a.text}”{word}到“{b.text}”，但新值并未{'增加' if up else '减少'}。",
-                   [a, b], f"原值 {_eq(a.low, a.high)}，新值 {_eq(b.low, b.high)}",
-                   {"from": [a.low, a.high], "to": [b.low, b.high], "direction": "up" if up else "down"})
-            continue
-        if k + 1 < len(d.qs) and d.qs[k + 1].sent == b.sent and _DELTA.match(d.gap(k + 1)):
-            _check_delta(d, a, b, d.qs[k + 1], up)  # "…到B，增长了X%"
-    _last_year(d, done)
-
-
-def _check_delta(d: _Doc, a: Q, b: Q, c: Q, up: bool) -> None:
-    if not c.known or not (c.kind == "percent" or c.same_family(b)):
-        return
-    sign = 1 if up else -1
-    if c.kind == "percent":
-        if a.lo <= 0:
-            return
-        lo, hi = sign * (b.lo / a.hi - 1) * 100, sign * (b.hi / a.lo - 1) * 100
-        raw = sign * (b.low - a.low) / a.low * 100 if a.low else 0
-        shown = f"({_fmt(b.low)} − {_fmt(a.low)}) / {_fmt(a.low)} = {raw:.1f}%"
-    else:
-        lo, hi = sign * (b.lo - a.hi), sign * (b.hi - a.lo)
-        raw = sign * (b.low - a.low)
-        shown = f"{_fmt(b.low)} − {_fmt(a.low)} = {_fmt(sign * raw)}" if up else \
-            f"{_fmt(a.low)} − {_fmt(b.low)} = {_fmt(raw)}"
-    lo, hi = min(lo, hi), max(lo, hi)
-    if not _disjoint((lo, hi), (c.lo, c.hi)):
-        return
-    exact = a.exact and b.exact and c.exact
-    d.flag("change_mismatch", "error" if exact else "warning",
-           f"文中所述变化“{c.text}”与前后两个数值“{a.text}”“{b.text}”算出的变化不符。", [a, b, c],
-           f"{shown}，文中 = {c.text}", {"from": [a.low, a.high], "to": [b.low, b.high],
-                                          "stated_change": [c.low, c.high], "computed": [lo, hi]})
-
-
-def _last_year(d: _Doc, done: set[int]) -> None:
-    """"比去年增加N" / "同比增长X%" with last year's and this year's values both stated."""
-    for kc, c in enumerate(d.qs):
-        if kc == 0 or kc - 1 in done or not c.known:
-            continue
-        s0 = d.sentences[c.sent][0]
-        window = d.text[max(s0, c.start - 30):c.start]
-        m = re.search(rf"(比|较)([^，,。；;]{{0,12}}?)({_INCREASE}|{_DECREASE})了?$", window)
-        if not m or not (_LAST_YEAR.search(m.group(2)) or window[:m.start()].endswith("同")):
-            continue
-        up = not re.match(_DECREASE, m.group(3))
-        cmp_pos = c.start - len(window) + m.start()
-        old = new = None
-        for j in range(kc - 1, -1, -1):
-            q = d.qs[j]
-            if q.sent < c.sent - 1:
-                break
-            lead = d.text[max(d.sentences[q.sent][0], q.start - 10):q.start]
-            last = q.start >= cmp_pos or (_LAST_YEAR.search(lead) and "今年" not in lead)
-            if not q.known or not (c.kind == "percent" or q.same_family(c)):
-                continue
-            if last and old is None:
-                old = j
-            elif not last and new is None and q.start < cmp_pos:
-                new = j
-        if old is not None and new is not None and d.qs[new].same_family(d.qs[old]):
-            _check_delta(d, d.qs[old], d.qs[new], c, up)
 
 
 def document_flags(text: str, quantities: list[dict[str, Any]],
