@@ -22,6 +22,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from extractors.structure import paragraphs
+
 OTHER = "other"
 MIN_CJK = 4
 MAX_BLOCK = 2000  # characters after a problems heading found without the section tree
@@ -115,20 +117,6 @@ def _is_title(line: str) -> bool:
 
 # --- paragraphs, stops and statements --------------------------------------------
 
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out, pos = [], start
-    for line in text[start:end].split("\n"):
-        a, b = pos, pos + len(line)
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-        pos += len(line) + 1
-    return out
-
-
 def _is_title_line(line: str) -> bool:
     """A line with no sentence punctuation and no enumeration marker: a title, not a statement."""
     return not re.search(r"[,，。;；:：!！?？、]", line) and not _ENUM.match(line) and len(line) <= 40
@@ -138,10 +126,10 @@ def _is_top_heading(line: str) -> bool:
     return bool(re.match(rf"^\s*(?:[{_CN}]{{1,3}}\s*[、.．]|第[{_CN}]+[章节部分])", line))
 
 
-def _block_paragraphs(text: str, start: int, end: int, skip_first_title: bool) -> list[tuple[int, int]]:
+def _blockparagraphs(text: str, start: int, end: int, skip_first_title: bool) -> list[tuple[int, int]]:
     """The paragraphs of a problems block, up to a next-steps paragraph or a title line."""
     out = []
-    for i, (a, b) in enumerate(_paragraphs(text, start, end)):
+    for i, (a, b) in enumerate(paragraphs(text, start, end)):
         line = text[a:b]
         if i == 0 and skip_first_title and _is_title(line):
             continue
@@ -246,7 +234,7 @@ def _cue_blocks(text: str, covered: list[tuple[int, int]]) -> list[tuple[int, in
         return any(s <= pos < e for s, e in covered)
 
     blocks: list[tuple[int, int]] = []
-    paras = _paragraphs(text, 0, len(text))
+    paras = paragraphs(text, 0, len(text))
     for i, (a, b) in enumerate(paras):
         if inside(a):
             continue
@@ -282,11 +270,11 @@ def extract_problems(text: str, sections: list | None = None) -> list[dict[str, 
     covered: list[tuple[int, int]] = []
     for start, body, end in _problem_regions(sections or []):
         covered.append((start, end))
-        for a, b in _block_paragraphs(text, start, end, skip_first_title=True):
+        for a, b in _blockparagraphs(text, start, end, skip_first_title=True):
             for s, e in _pieces(text, a, b):
                 found.extend(_statements(text, s, e))
     for start, end in _cue_blocks(text, covered):
-        for a, b in _block_paragraphs(text, start, end, skip_first_title=True):
+        for a, b in _blockparagraphs(text, start, end, skip_first_title=True):
             for s, e in _pieces(text, a, b):
                 found.extend(_statements(text, s, e))
     return _dedupe(found)

@@ -33,6 +33,8 @@ NEXT_STEP_CUE = re.compile(r"^\s*(?:针对(?:存在|上述|以上)?(?:的)?问�
 
 @dataclass
 class Span:
+    """One section: its heading, nesting level, role and extent in the text."""
+
     heading: str
     level: int
     role: str
@@ -44,9 +46,10 @@ class Span:
     children: list["Span"] = field(default_factory=list)
 
 
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
-    for line in text.split("\n"):
+def paragraphs(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Non-blank lines of text[start:end], trimmed, as (start, end) offsets into ``text``."""
+    out, pos = [], start
+    for line in text[start:end].split("\n"):
         a, b = pos, pos + len(line)
         while a < b and text[a].isspace():
             a += 1

@@ -12,6 +12,8 @@ import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from extractors.structure import Span as Section  # one section type for extractors and pipeline
+
 
 @dataclass
 class Segment:
@@ -26,19 +28,6 @@ class Segment:
     start: int
     end: int
     locator: dict[str, Any]
-
-
-@dataclass
-class Section:
-    heading: str
-    level: int
-    role: str  # achievements | problems | next_steps | background | other
-    start: int
-    end: int
-    heading_start: int
-    heading_end: int
-    marker: str = ""
-    children: list["Section"] = field(default_factory=list)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from extractors import structure
 from extractors.normalize import looks_traditional, normalize
 from extractors.relevance import relevance
 from pipeline.assemble import assemble, split_documents
-from pipeline.document import Document, Section
+from pipeline.document import Document
 from pipeline.readers import RawFile, ReadError, read_file
 from pipeline.readers.text import lines_to_blocks
 
@@ -54,7 +54,7 @@ def structure_component(doc: Document) -> None:
                "plan": "next_steps", "implementation_plan": "next_steps"}.get(doc.doc_type, "other")
     # the title line is never a section heading
     paras = doc.paragraphs[1:] if doc.paragraphs else []
-    doc.sections = [_to_section(s) for s in structure.section_tree(doc.norm, paras, default)]
+    doc.sections = structure.section_tree(doc.norm, paras, default)
     body = doc.norm.split("\n", 1)[1] if hint and "\n" in doc.norm else doc.norm
     doc.relevant, doc.relevance_reason = relevance(body)
 
@@ -67,12 +67,6 @@ def _article_title(norm: str, header: str) -> str:
             break
         own.append(x)
     return "".join(own) if own else header
-
-
-def _to_section(s) -> Section:
-    return Section(heading=s.heading, level=s.level, role=s.role, start=s.start, end=s.end,
-                   heading_start=s.heading_start, heading_end=s.heading_end, marker=s.marker,
-                   children=[_to_section(c) for c in s.children])
 
 
 def default_components() -> list[Callable[[Document], None]]:
