@@ -1,18 +1,189 @@
 """Map the per-file unit of work over files: in this process, in worker processes, or on Dask.
 
 Results always come back in input order, as an iterator, so callers can stream them
-into the store without holding every document in memory.
+into the store without holding every document in memory.  At most ``window`` tasks are
+in flight at a time (default: 8 per worker), so memory stays flat however many files
+there are: a result that arrives early waits in the window until the ones before it
+are yielded.
+
+* ``engine="local", workers=1``: a plain loop in this process.
+* ``engine="local", workers=N``: a :class:`concurrent.futures.ProcessPoolExecutor` of N
+  worker processes (``forkserver`` start method, the fork server pre-imports the
+  pipeline); each worker limits BLAS/OpenMP to one thread and runs ``initializer``
+  (default :func:`warm_up`: loads jieba, the classifier and every lazy resource once).
+* ``engine="dask"``: tasks go to a Dask distributed cluster (``scheduler`` address such
+  as ``tcp://host:8786``), or to a fresh :class:`dask.distributed.LocalCluster` of
+  ``workers`` single-threaded worker processes when no address is given.  Workers run
+  :func:`warm_up` once through a worker plugin.  Paths must be readable by every
+  worker (a shared filesystem); see docs/SCALING.md.
+
+Exceptions raised by ``fn`` propagate to the caller at the position of the failing
+item (``process_file`` itself never raises: it returns an error result).
 """
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
+
+#: a short report that exercises every pipeline stage once (segmenter, model, lexicons)
+_WARM_TEXT = (
+    "某县关工委2023年工作总结\n"
+    "一、关爱帮扶\n"
+    "全年共开展活动12场，其中法治讲座5场、红色故事会7场，1200多名中小学生参加，"
+    "筹集助学资金3.5万元，资助困难学生46名，占全县困难学生的85%。\n"
+    "二、存在的问题\n一是经费不足；二是人员兼职。\n"
+    "三、下一步工作\n力争全年开展活动不少于20场。\n"
+)
+
+
+def warm_up() -> None:
+    """Load every lazily loaded resource of the pipeline once (in a worker process)."""
+    try:
+        import jieba
+
+        jieba.setLogLevel(60)
+        jieba.initialize()
+    except Exception:  # noqa: BLE001 - warming up is an optimisation only
+        pass
+    try:
+        from pipeline.process import process_text
+
+        process_text(_WARM_TEXT, source="<warm-up>")
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def single_threaded() -> None:
+    """Limit native thread pools (OpenBLAS, OpenMP) to one thread in this process: with one
+    worker process per core, a BLAS pool per worker would oversubscribe the CPUs."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+    except Exception:  # noqa: BLE001 - threadpoolctl comes with scikit-learn
+        pass
+
+
+def _worker_init(initializer: Callable[[], None] | None) -> None:
+    single_threaded()
+    if initializer is not None:
+        initializer()
+
+
+def default_workers() -> int:
+    """The CPUs this process may use (cgroup/affinity aware where the OS says)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def map_files(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int = 1,
-              engine: str = "local", scheduler: str | None = None) -> Iterator[Any]:
-    """Apply ``fn`` to each path and yield the results in input order."""
-    if engine != "local" or workers > 1:
-        raise NotImplementedError("parallel engines are added in pipeline.executor (issue 7)")
-    for p in paths:
-        yield fn(p)
+              engine: str = "local", scheduler: str | None = None,
+              initializer: Callable[[], None] | None = warm_up,
+              window: int | None = None) -> Iterator[Any]:
+    """Apply ``fn`` to each path and yield the results in input order.
+
+    ``workers`` <= 0 means all CPUs.  ``fn`` must be picklable (a module-level function)
+    when it runs in other processes.  ``window`` bounds the tasks in flight.
+    """
+    if workers is None or workers <= 0:
+        workers = default_workers()
+    if engine == "dask":
+        return _map_dask(fn, paths, workers, scheduler, initializer, window)
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r} (local, dask)")
+    if scheduler:
+        raise ValueError("--scheduler needs --engine dask")
+    if workers == 1:
+        return (fn(p) for p in paths)
+    return _map_processes(fn, paths, workers, initializer, window)
+
+
+def _ordered(submit: Callable[[Any], Any], result: Callable[[Any], Any], paths: Iterable[Any],
+             window: int) -> Iterator[Any]:
+    """Keep ``window`` tasks in flight; yield results in submission order."""
+    it = iter(paths)
+    pending: deque = deque(submit(p) for p in itertools.islice(it, window))
+    while pending:
+        fut = pending.popleft()
+        res = result(fut)
+        nxt = next(it, _END)
+        if nxt is not _END:
+            pending.append(submit(nxt))
+        yield res
+
+
+_END = object()
+
+
+def _map_processes(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
+                   initializer: Callable[[], None] | None, window: int | None) -> Iterator[Any]:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        # the fork server imports the pipeline once; workers fork from it with it loaded
+        ctx.set_forkserver_preload(["pipeline.process", "pipeline.components", "pipeline.classify",
+                                    "jieba", "jieba.posseg"])
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(initializer,))
+    try:
+        yield from _ordered(lambda p: pool.submit(fn, p), Future.result, paths,
+                            window or 8 * workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_plugin(initializer: Callable[[], None]):
+    from distributed import WorkerPlugin
+
+    class _WarmUp(WorkerPlugin):
+        name = "ngreport-warm-up"
+
+        def setup(self, worker) -> None:  # noqa: ARG002 - Dask's signature
+            _worker_init(initializer)
+
+    return _WarmUp()
+
+
+def _map_dask(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
+              scheduler: str | None, initializer: Callable[[], None] | None,
+              window: int | None) -> Iterator[Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:  # pragma: no cover - dask is a dev/cluster extra
+        raise RuntimeError("--engine dask needs dask[distributed] (pip install 'dask[distributed]')") from e
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        register = getattr(client, "register_plugin", None) or client.register_worker_plugin
+        register(_dask_plugin(initializer))
+        n_threads = sum(client.nthreads().values()) or workers
+        counter = itertools.count()
+        run = uuid.uuid4().hex[:12]
+
+        def submit(p: Any) -> Any:
+            return client.submit(fn, p, key=f"ngreport-{run}-{next(counter)}", pure=False)
+
+        def result(fut: Any) -> Any:
+            res = fut.result()
+            fut.release()
+            return res
+
+        yield from _ordered(submit, result, paths, window or 8 * n_threads)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,198 @@
+"""Throughput of ``ngreport run`` against the tokenizer floor, on one core and on all cores.
+
+    python bench/throughput.py --docs 2000
+
+1. generates N synthetic reports (txt, ~5,000 characters) with ``pipeline.synth`` into a
+   temporary folder (plus its roster.csv and plan.txt);
+2. floor: reads the same files and segments their text with ``jieba.lcut`` (dictionary
+   loaded beforehand), in this process, on one core;
+3. the per-file pipeline alone (``process_file`` in this process, warmed up) - what the
+   per-report work costs without start-up, store and outputs - and the same through
+   ``map_files`` on all workers (the executor's own speed-up);
+4. ``ngreport run`` end to end in a fresh process with ``--workers 1`` and with
+   ``--workers <cpus>`` (wall clock, including start-up, store, consolidation, outputs),
+   sampling the resident memory of the run's whole process tree every 50 ms.
+
+The last line is machine-readable:
+``reports_per_s=X floor_reports_per_s=F ratio_to_floor=R speedup=S peak_rss_mb=M``
+(X: end to end on one core; S: one-core time / all-cores time; M: peak of the all-cores run).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, list]:
+    """Run ``cmd``; return (wall seconds, peak tree RSS bytes, exit code, [(epoch, rss)])."""
+    samples: list[tuple[float, int]] = []
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.time(), tree_rss(proc.pid)))
+            done.wait(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    th.join()
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+    return wall, max((r for _, r in samples), default=0), proc.returncode, samples
+
+
+def phases(db: Path) -> tuple[float, float, float] | None:
+    """(seconds from run start to the last file commit, seconds after it, epoch of the
+    last commit) from the store's own timestamps (UTC)."""
+    try:
+        import calendar
+
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        started, finished, last = con.execute(
+            "SELECT r.started, r.finished, max(f.committed_at) FROM runs r, files f "
+            "GROUP BY r.started, r.finished ORDER BY r.started DESC LIMIT 1").fetchone()
+        con.close()
+        epoch = calendar.timegm(last.timetuple()) + last.microsecond / 1e6
+        return (last - started).total_seconds(), (finished - last).total_seconds(), epoch
+    except Exception:  # noqa: BLE001 - the split is extra information only
+        return None
+
+
+def floor(files: list[Path]) -> float:
+    """Seconds to read and jieba-segment every file (dictionary preloaded)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    t0 = time.perf_counter()
+    n = 0
+    for f in files:
+        n += len(jieba.lcut(f.read_text("utf-8")))
+    return time.perf_counter() - t0
+
+
+def pipeline_only(files: list[Path], workers: int = 1) -> float:
+    """Seconds for ``map_files(process_file)`` over every file (warm: for one worker the
+    warm-up runs first; for several, pool start-up and warm-up are included)."""
+    from pipeline.executor import map_files, warm_up
+    from pipeline.process import process_file
+
+    if workers == 1:
+        warm_up()
+    t0 = time.perf_counter()
+    for _ in map_files(process_file, files, workers=workers):
+        pass
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=500, help="number of reports (default 500)")
+    ap.add_argument("--chars", type=int, default=5000, help="typical report length")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="workers of the multi-core run (default: all CPUs)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    ap.add_argument("--skip-pipeline-only", action="store_true",
+                    help="do not time process_file in this process")
+    args = ap.parse_args(argv)
+
+    from pipeline.synth import generate
+
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ngreport-bench-"))
+    try:
+        t0 = time.perf_counter()
+        corpus = generate(args.docs, 1, args.seed, tmp / "corpus", ["txt"],
+                          target_chars=args.chars, truth=False, complete=True)
+        files = sorted((corpus / "txt").glob("*.txt"))
+        mb = sum(f.stat().st_size for f in files) / 1e6
+        chars = sum(len(f.read_text("utf-8")) for f in files) / len(files)
+        print(f"generated {len(files)} reports ({mb:.1f} MB, {chars:.0f} chars each) "
+              f"in {time.perf_counter() - t0:.1f} s -> {corpus}")
+        n = len(files)
+
+        t_floor = floor(files)
+        print(f"floor (read + jieba.lcut, 1 core): {n / t_floor:8.1f} reports/s "
+              f"{mb / t_floor:6.2f} MB/s")
+        if not args.skip_pipeline_only:
+            t_pipe = pipeline_only(files)
+            print(f"process_file only (1 core, warm): {n / t_pipe:8.1f} reports/s "
+                  f"{mb / t_pipe:6.2f} MB/s  ratio to floor {t_floor / t_pipe:.3f}")
+            if args.workers > 1:
+                t_par = pipeline_only(files, args.workers)
+                print(f"map_files(process_file), {args.workers} workers (incl. pool start): "
+                      f"{n / t_par:8.1f} reports/s  speed-up {t_pipe / t_par:.2f}x")
+
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+        results = {}
+        for workers in sorted({1, max(1, args.workers)}):
+            out = tmp / f"run-w{workers}"
+            shutil.rmtree(out, ignore_errors=True)
+            cmd = [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o", str(out),
+                   "--roster", str(corpus / "roster.csv"), "--plan", str(corpus / "plan.txt"),
+                   "--workers", str(workers), "--no-progress"]
+            wall, peak, code, samples = run_measured(cmd, env)
+            results[workers] = (wall, peak)
+            print(f"ngreport run --workers {workers}: {n / wall:8.1f} reports/s "
+                  f"{mb / wall:6.2f} MB/s  wall {wall:7.1f} s  peak RSS {peak / 2**20:7.0f} MB"
+                  f"  exit {code}")
+            split = phases(out / "ngreport.duckdb")
+            if split:
+                files_peak = max((r for t, r in samples if t <= split[2]), default=0)
+                print(f"    files phase (run start -> last commit) {split[0]:7.1f} s = "
+                      f"{n / max(split[0], 1e-9):6.1f} reports/s, peak RSS "
+                      f"{files_peak / 2**20:.0f} MB; consolidation + outputs {split[1]:6.1f} s; "
+                      f"start-up and output files {wall - split[0] - split[1]:5.1f} s")
+        w1, peak1 = results[1]
+        wn, peakn = results[max(results)]
+        ratio = t_floor / w1
+        speedup = w1 / wn
+        print(f"end to end / floor (1 core): {ratio:.3f}   speed-up on {max(results)} workers: "
+              f"{speedup:.2f}x")
+        print(f"reports_per_s={n / w1:.2f} floor_reports_per_s={n / t_floor:.2f} "
+              f"ratio_to_floor={ratio:.3f} speedup={speedup:.2f} "
+              f"peak_rss_mb={max(peak1, peakn) / 2**20:.0f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""pipeline.executor: worker processes and Dask give exactly what one process gives."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pipeline.executor import map_files
+from pipeline.process import process_file
+from pipeline.synth import generate
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> list[str]:
+    out = generate(6, 1, seed=11, outdir=tmp_path_factory.mktemp("synth"), formats=["txt"],
+                   target_chars=2500, truth=False)
+    return sorted(str(p) for p in (out / "txt").glob("*.txt"))
+
+
+def _fingerprint(res) -> str:
+    return json.dumps({"path": str(res.path), "status": res.status, "error": res.error,
+                       "docs": [d.to_dict() for d in res.documents]},
+                      ensure_ascii=False, sort_keys=True, default=str)
+
+
+@pytest.fixture(scope="module")
+def serial(reports) -> list[str]:
+    return [_fingerprint(r) for r in map_files(process_file, reports)]
+
+
+def test_serial_results_are_real(serial, reports):
+    assert len(serial) == len(reports)
+    docs = [json.loads(s) for s in serial]
+    assert all(d["status"] == "ok" for d in docs)
+    assert sum(len(doc["quantities"]) for d in docs for doc in d["docs"]) > 50
+
+
+def test_processes_match_serial(serial, reports):
+    got = [_fingerprint(r) for r in map_files(process_file, reports, workers=2, window=3)]
+    assert got == serial
+
+
+def test_order_kept_and_errors_surface_in_place(reports, tmp_path):
+    sizes = list(map_files(os.path.getsize, reports, workers=2, window=2, initializer=None))
+    assert sizes == [os.path.getsize(p) for p in reports]
+    bad = reports[:2] + [str(tmp_path / "missing.txt")] + reports[2:]
+    it = map_files(os.path.getsize, bad, workers=2, window=2, initializer=None)
+    assert [next(it), next(it)] == sizes[:2]
+    with pytest.raises(FileNotFoundError):
+        next(it)
+
+
+def test_bad_engine_and_scheduler_without_dask():
+    with pytest.raises(ValueError):
+        list(map_files(len, ["a"], engine="spark"))
+    with pytest.raises(ValueError):
+        list(map_files(len, ["a"], scheduler="tcp://127.0.0.1:8786"))
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    yield cluster
+    cluster.close()
+
+
+def test_dask_matches_serial(serial, reports, dask_cluster):
+    got = [_fingerprint(r) for r in map_files(process_file, reports, engine="dask",
+                                              scheduler=dask_cluster.scheduler_address,
+                                              window=3)]
+    assert got == serial
+
+
+def test_run_on_dask_stores_the_same_database(reports, dask_cluster, tmp_path):
+    pytest.importorskip("pipeline.run")
+    from pipeline.cli import main
+    from pipeline.store import snapshot
+
+    folder = os.path.dirname(reports[0])
+    one, dask = tmp_path / "one", tmp_path / "dask"
+    assert main(["run", folder, "-o", str(one), "--workers", "1", "--no-progress"]) in (0, 1)
+    assert main(["run", folder, "-o", str(dask), "--engine", "dask", "--scheduler",
+                 dask_cluster.scheduler_address, "--no-progress"]) in (0, 1)
+    a, b = snapshot(one / "ngreport.duckdb"), snapshot(dask / "ngreport.duckdb")
+    assert a.keys() == b.keys()
+    assert len(a["documents"]) == len(reports)
+    for name in a:
+        assert a[name].equals(b[name]), name
