@@ -38,6 +38,8 @@ def quantities_component(doc: Document) -> None:
         tables = [{"index": t.index, "n_rows": t.n_rows, "n_cols": t.n_cols,
                    "cells": [c.__dict__ for c in t.cells]} for t in doc.tables]
         qs = merge_table_quantities(qs, extract_table_quantities(doc.norm, tables), inline=False)
+    for q in qs:  # matching ran on the normalised copy; the surface is the source's own
+        q["text"] = doc.text[q["start"]:q["end"]]
     # a figure in a plan, or in a next-steps section, is planned, not achieved
     next_spans = [(s.start, s.end) for s in iter_sections(doc.sections) if s.role == "next_steps"]
     for q in qs:

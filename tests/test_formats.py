@@ -123,3 +123,10 @@ def test_docx_table_cells_become_quantities(tmp_path):
     total = next(q for q in doc.quantities if q["text"] == "200名")
     parts = [doc.quantities[i]["text"] for i in total["links"]["total_of"]]
     assert parts == ["80名", "120名"]  # prose links survive the merge with table cells
+
+
+def test_quantity_surface_is_the_source_text(tmp_path):
+    p = write_txt(tmp_path / "fw.txt", "utf-8", "XX县关工委2023年工作总结\n全年开展讲座１２０场，资助学生４２０名。\n")
+    doc = process_file(p).documents[0]
+    q = next(q for q in doc.quantities if q["value"] == 120)
+    assert q["text"] == "１２０场" and doc.text[q["start"]:q["end"]] == q["text"]
