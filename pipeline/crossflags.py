@@ -8,17 +8,22 @@ documents (and different units of the roster) say:
 * ``parent_less_than_children``: a parent's figure below the sum of its children's;
 * ``implausible_jump``: ×10 year over year, or a unit above an ancestor two levels up;
 * ``copied_text``: ≥100 characters shared near-verbatim with another document, after each
-  document's own unit and place names are replaced by a placeholder (MinHash LSH over
-  character-shingled windows, verified and extended with difflib);
+  document's own unit and place names are replaced by a placeholder (shared winnowed
+  character k-grams, matched for the whole corpus with one sort, chained into candidate
+  regions, then verified and extended with difflib);
 * ``round_numbers``: a unit whose figures are multiples of 100 far more often than its
   peers' (one-sided binomial test against the pooled rate of the other units).
+
+All checks work on whole columns (group-bys, merges, numpy arrays): the cost grows about
+linearly with the number of reports (``bench/consolidate.py``).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
-from collections import defaultdict
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -28,42 +33,39 @@ from extractors.flags import ADDITIVE, half_step
 COLUMNS = ["doc_id", "unit_id", "type", "severity", "message", "evidence", "source", "start",
            "end", "sentence_text", "other_doc_id"]
 _PLACE = re.compile(r"(?:[\u4e00-\u9fff]{2}|[Xx×*]{1,4})(?:省|市|县|区|镇|乡|街道)")
+_NOISE = re.compile(_PLACE.pattern + r"|\s+")  # compiled once: its CJK class is costly
 _LEVEL = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级",
           "village": "村级"}
 _SCOPE = re.compile(r"^(?:全(?:省|市|县|区|镇|乡|街道|村|社区)|本(?:省|市|县|区|镇|乡)|各级|共计|共|累计|合计)+")
 _UNIT_SUFFIX = re.compile(r"(关心下一代工作委员会|关工委|关工小组|委员会)$")
+_KEY = ["subj", "kind", "cat"]           # a metric: subject (scope words removed), kind, category
+_G = ["unit_id", "year", *_KEY]          # one unit's metric in one year
+_USED = ["doc_id", "unit_id", "year", "text", "value", "low", "high", "kind", "approx",
+         "redacted", "subject", "role", "category", "source", "start", "end", "sentence_text"]
 
 
 def _fmt(x: float) -> str:
     return f"{int(round(x))}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _iv(lo: float, hi: float) -> str:
-    return _fmt(lo) if abs(hi - lo) < 1e-9 else f"[{_fmt(lo)}, {_fmt(hi)}]"
-
-
-# --- metric table ------------------------------------------------------------------------
 def _metrics(quantities: pd.DataFrame) -> pd.DataFrame:
     """Additive, non-redacted, achieved/status quantities with a subject, as intervals."""
-    q = quantities.copy()
-    if q.empty:
-        return q.assign(key=pd.Series(dtype=object), lo=pd.Series(dtype=float),
-                        hi=pd.Series(dtype=float))
-    for c in ("category", "subject", "role"):
-        if c not in q.columns:
-            q[c] = None
-    ok = (q["kind"].isin(ADDITIVE) & ~q["redacted"].fillna(False).astype(bool)
-          & q["low"].notna() & q["high"].notna() & q["subject"].notna()
-          & q["unit_id"].notna() & q["year"].notna()
+    if quantities.empty:
+        return pd.DataFrame(columns=[*quantities.columns, *_KEY, "lo", "hi"])
+    q = quantities.assign(**{c: None for c in ("category", "subject", "role")
+                             if c not in quantities.columns})
+    q = q[[c for c in _USED if c in q.columns]]  # fewer columns to carry through filters
+    ok = (q["kind"].isin(ADDITIVE) & ~q["redacted"].fillna(False).astype(bool) & q["low"].notna()
+          & q["high"].notna() & q["subject"].notna() & q["unit_id"].notna() & q["year"].notna()
           & q["role"].fillna("achieved").isin(["achieved", "status"]))
-    q = q[ok].copy()
-    h = [0.0 if a else half_step({"text": t}, k)
-         for t, k, a in zip(q["text"], q["kind"], q["approx"].fillna(False))]
-    q["lo"] = q["low"].astype(float) - h
-    q["hi"] = q["high"].astype(float) + h
-    q["key"] = list(zip(q["subject"].astype(str).str.strip().str.replace(_SCOPE, "", regex=True),
-                        q["kind"],
-                        q["category"].fillna("").astype(str)))
+    q = q[ok].reset_index(drop=True)
+    steps: dict[tuple, float] = {}  # half_step per distinct (text, kind)
+    h = [0.0 if a else steps[(t, k)] if (t, k) in steps else
+         steps.setdefault((t, k), half_step({"text": t}, k))
+         for t, k, a in zip(q["text"], q["kind"], q["approx"].fillna(False).astype(bool))]
+    q["lo"], q["hi"] = q["low"].astype(float) - h, q["high"].astype(float) + h
+    q["subj"] = q["subject"].astype(str).str.strip().str.replace(_SCOPE, "", regex=True)
+    q["cat"] = q["category"].fillna("").astype(str)
     q["year"] = q["year"].astype(int)
     return q
 
@@ -78,98 +80,105 @@ def _row(r, type_, severity, message, evidence, other=None) -> dict:
 def _single_values(m: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """One row per group, for groups that state a single value (one distinct interval)."""
     distinct = m.drop_duplicates(by + ["low", "high"])
-    n = distinct.groupby(by, sort=False)["low"].transform("size")
-    return distinct[n == 1]
+    return distinct[distinct.groupby(by, sort=False)["low"].transform("size") == 1]
 
 
 def _conflicts(m: pd.DataFrame) -> list[dict]:
-    out = []
-    one = _single_values(m, ["unit_id", "year", "key", "doc_id"])
-    for _, g in one.groupby(["unit_id", "year", "key"], sort=False):
-        rows = g.to_dict("records")
-        for i, a in enumerate(rows):
-            for b in rows[i + 1:]:
-                if a["hi"] < b["lo"] or b["hi"] < a["lo"]:
-                    subj = a["key"][0]
-                    for x, y in ((a, b), (b, a)):
-                        out.append(_row(x, "cross_document_conflict", "warning",
-                                        f"同一单位{x['year']}年的“{subj}”在另一份文件中数值不同。",
-                                        f"本文“{x['text']}”；{y['source']}“{y['text']}”",
-                                        y["doc_id"]))
+    one = _single_values(m, _G + ["doc_id"]).reset_index(drop=True)
+    grp = one.groupby(_G, sort=False)["lo"]
+    one["_i"], one["_g"] = np.arange(len(one)), grp.ngroup()
+    multi = one.loc[grp.transform("size").to_numpy() > 1, ["_g", "_i"]]
+    pairs = multi.merge(multi, on="_g", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["_i_a"] < pairs["_i_b"]]
+    lo, hi = one["lo"].to_numpy(), one["hi"].to_numpy()
+    a, b = pairs["_i_a"].to_numpy(), pairs["_i_b"].to_numpy()
+    hit = (hi[a] < lo[b]) | (hi[b] < lo[a])
+    pairs = pairs[hit].sort_values(["_g", "_i_a", "_i_b"])
+    need = np.unique(np.r_[a[hit], b[hit]])
+    rec, out = dict(zip(need, one.iloc[need].to_dict("records"))), []
+    for i, j in zip(pairs["_i_a"], pairs["_i_b"]):
+        for x, y in ((rec[i], rec[j]), (rec[j], rec[i])):
+            out.append(_row(x, "cross_document_conflict", "warning",
+                            f"同一单位{x['year']}年的“{x['subj']}”在另一份文件中数值不同。",
+                            f"本文“{x['text']}”；{y['source']}“{y['text']}”", y["doc_id"]))
     return out
 
 
-def _unit_values(m: pd.DataFrame) -> dict[tuple, dict]:
-    """Per (unit, year, metric): the row with the largest upper bound, plus ``lo_max``."""
-    out: dict[tuple, dict] = {}
-    for r in m.to_dict("records"):
-        k = (r["unit_id"], r["year"], r["key"])
-        cur = out.get(k)
-        if cur is None or r["hi"] > cur["hi"]:
-            out[k] = dict(r, lo_max=max(r["lo"], cur["lo_max"]) if cur else r["lo"])
-        else:
-            cur["lo_max"] = max(cur["lo_max"], r["lo"])
-    return out
+def _unit_values(m: pd.DataFrame) -> pd.DataFrame:
+    """Per (unit, year, metric): the (first) row with the largest upper bound, plus
+    ``lo_max`` (the largest lower bound of the group), in order of first appearance."""
+    g = m.groupby(_G, sort=False)
+    v = m.loc[g["hi"].idxmax().to_numpy()].reset_index(drop=True)
+    return v.assign(lo_max=g["lo"].max().to_numpy())
 
 
-def _parents(m: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
-    if units is None or units.empty or m.empty:
-        return []
+def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
+    """``v``: :func:`_unit_values`."""
     parent = dict(zip(units["unit_id"], units["parent_id"]))
     name = dict(zip(units["unit_id"], units["unit_name"]))
-    v = _unit_values(m)
-    kids: dict[tuple, list[dict]] = defaultdict(list)
-    for (u, year, key), r in v.items():
-        if isinstance(parent.get(u), str):
-            kids[(parent[u], year, key)].append(r)
-    out = []
-    for (p, year, key), ks in kids.items():
-        top = v.get((p, year, key))
-        total = sum(r["lo_max"] for r in ks)
-        if top is not None and top["hi"] < total - 1e-9:
-            parts = "、".join(f"{name.get(r['unit_id'], r['unit_id'])} {r['text']}" for r in ks)
-            out.append(_row(top, "parent_less_than_children", "warning",
-                            f"上级单位{year}年的“{key[0]}”少于下级单位所报之和。",
-                            f"上级“{top['text']}”；下级合计 ≥ {_fmt(total)}（{parts}）",
-                            ks[0]["doc_id"]))
+    par = [parent.get(u) for u in v["unit_id"]]
+    is_kid = np.array([isinstance(p, str) for p in par], dtype=bool)
+    kids = v[is_kid].assign(parent=[p for p, k in zip(par, is_kid) if k], _pos=np.flatnonzero(is_kid))
+    by = ["parent", "year", *_KEY]
+    tot = kids.groupby(by, sort=False).agg(total=("lo_max", "sum"), first=("_pos", "min")).reset_index()
+    tops = v[_G].assign(top=np.arange(len(v))).rename(columns={"unit_id": "parent"})
+    tot = tot.merge(tops, on=by, how="inner")
+    tot = tot[v["hi"].to_numpy()[tot["top"].to_numpy()] < tot["total"].to_numpy() - 1e-9]
+    kids, groups, out = kids.merge(tot[by], on=by).sort_values("_pos"), {}, []
+    for *key, u, t, d in zip(*(kids[c] for c in by), kids["unit_id"], kids["text"], kids["doc_id"]):
+        groups.setdefault(tuple(key), []).append((u, t, d))
+    for r in tot.sort_values("first").itertuples(index=False):
+        top, ks = v.iloc[r.top].to_dict(), groups[(r.parent, r.year, r.subj, r.kind, r.cat)]
+        parts = "、".join(f"{name.get(u, u)} {t}" for u, t, _ in ks)
+        out.append(_row(top, "parent_less_than_children", "warning",
+                        f"上级单位{r.year}年的“{r.subj}”少于下级单位所报之和。",
+                        f"上级“{top['text']}”；下级合计 ≥ {_fmt(r.total)}（{parts}）", ks[0][2]))
     return out
 
 
-def _jumps(m: pd.DataFrame, units: pd.DataFrame, ratio: float = 10.0) -> list[dict]:
-    out = []
-    one = _single_values(m, ["unit_id", "year", "key"])
-    for (_, _), g in one.groupby(["unit_id", "key"]):
-        g = g.sort_values("year").to_dict("records")
-        for a, b in zip(g, g[1:]):
-            if b["year"] - a["year"] > 2 or min(a["lo"], b["lo"]) <= 0:
-                continue
-            r = max(b["lo"] / a["hi"], a["lo"] / b["hi"])
-            if r >= ratio:
-                out.append(_row(b, "implausible_jump", "warning",
-                                f"“{b['key'][0]}”从{a['year']}年到{b['year']}年变化了{_fmt(round(r, 1))}倍，请核实。",
-                                f"{a['year']}年“{a['text']}”（{a['source']}）→ {b['year']}年“{b['text']}”",
-                                a["doc_id"]))
-    if units is None or units.empty:
-        return out
+def _ancestors(units: pd.DataFrame) -> pd.DataFrame:
+    """(unit_id, anc, depth) for every ancestor two or more levels up."""
     parent = dict(zip(units["unit_id"], units["parent_id"]))
+    rows = []
+    for u in parent:
+        anc, depth = parent.get(parent.get(u)), 2
+        while isinstance(anc, str) and anc and depth <= len(parent) + 1:
+            rows.append((u, anc, depth))
+            anc, depth = parent.get(anc), depth + 1
+    return pd.DataFrame(rows, columns=["unit_id", "anc", "depth"])
+
+
+def _jumps(m: pd.DataFrame, v: pd.DataFrame, units, ratio: float = 10.0) -> list[dict]:
+    out = []
+    one = _single_values(m, _G).sort_values(["unit_id", *_KEY, "year"]).reset_index(drop=True)
+    if len(one) > 1:
+        same = np.logical_and.reduce([one[c].to_numpy()[1:] == one[c].to_numpy()[:-1] for c in ["unit_id", *_KEY]])
+        year, lo, hi = one["year"].to_numpy(), one["lo"].to_numpy(), one["hi"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.maximum(lo[1:] / hi[:-1], lo[:-1] / hi[1:])
+        hit = same & (year[1:] - year[:-1] <= 2) & (np.minimum(lo[1:], lo[:-1]) > 0) & (r >= ratio)
+        for i in np.flatnonzero(hit):
+            a, b = one.iloc[i].to_dict(), one.iloc[i + 1].to_dict()
+            out.append(_row(b, "implausible_jump", "warning",
+                            f"“{b['subj']}”从{a['year']}年到{b['year']}年变化了{_fmt(round(r[i], 1))}倍，请核实。",
+                            f"{a['year']}年“{a['text']}”（{a['source']}）→ {b['year']}年“{b['text']}”", a["doc_id"]))
+    anc = _ancestors(units) if units is not None and len(units) else None
+    if anc is None or anc.empty:
+        return out
     level = dict(zip(units["unit_id"], units["level"]))
-    v = _unit_values(m)
-    for r in m.to_dict("records"):
-        anc = parent.get(parent.get(r["unit_id"]))
-        while isinstance(anc, str) and anc:
-            top = v.get((anc, r["year"], r["key"]))
-            if top is not None:
-                if r["lo"] > top["hi"]:
-                    out.append(_row(r, "implausible_jump", "warning",
-                                    f"下级单位的“{r['key'][0]}”超过了{_LEVEL.get(level.get(anc), '上级')}单位同一年的数字。",
-                                    f"本单位“{r['text']}”；{top['source']}“{top['text']}”",
-                                    top["doc_id"]))
-                    break
-            anc = parent.get(anc)
+    tops = v[_G + ["hi"]].assign(_top=np.arange(len(v)))
+    tops = tops.rename(columns={"unit_id": "anc", "hi": "top_hi"})
+    x = m[_G + ["lo"]].assign(_pos=np.arange(len(m))).merge(anc, on="unit_id")
+    x = x.merge(tops, on=["anc", "year", *_KEY])
+    x = x[x["lo"] > x["top_hi"]].sort_values(["_pos", "depth"]).drop_duplicates("_pos")
+    for pos, t, a in zip(x["_pos"], x["_top"], x["anc"]):
+        r, top = m.iloc[pos].to_dict(), v.iloc[t].to_dict()
+        out.append(_row(r, "implausible_jump", "warning",
+                        f"下级单位的“{r['subj']}”超过了{_LEVEL.get(level.get(a), '上级')}单位同一年的数字。",
+                        f"本单位“{r['text']}”；{top['source']}“{top['text']}”", top["doc_id"]))
     return out
 
 
-# --- round numbers ------------------------------------------------------------------------
 def _binom_tail(k: int, n: int, p: float) -> float:
     """P(X ≥ k) for X ~ Binomial(n, p)."""
     return min(1.0, sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1)))
@@ -177,187 +186,218 @@ def _binom_tail(k: int, n: int, p: float) -> float:
 
 def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05) -> list[dict]:
     q = quantities
-    if q.empty:
-        return []
     ok = (q["kind"].isin(ADDITIVE) & ~q["approx"].fillna(False).astype(bool)
           & ~q["redacted"].fillna(False).astype(bool) & q["value"].notna() & q["unit_id"].notna())
-    q = q[ok].copy()
+    q = q[ok]
+    text = q["text"].astype(str)
     # the number as written: 54万元 is 54, not 540000 (a 万/亿 unit is declared rounding)
-    mult = [1e8 if "亿" in str(t) else 1e4 if "万" in str(t) else 1.0 for t in q["text"]]
-    q["written"] = q["value"].astype(float) / mult
-    q = q[q["written"] >= 100]
-    q["round"] = (q["written"] % 100).abs() < 1e-9
+    written = q["value"].astype(float).to_numpy() / np.where(
+        text.str.contains("亿", regex=False), 1e8, np.where(text.str.contains("万", regex=False), 1e4, 1.0))
+    q = q[written >= 100].assign(round=(np.abs(written[written >= 100] % 100) < 1e-9))
     stats = q.groupby("unit_id")["round"].agg(["sum", "count"])
     tested = stats[stats["count"] >= min_n]
+    k, n = tested["sum"].to_numpy(int), tested["count"].to_numpy(int)
+    ko, no = int(stats["sum"].sum()) - k, int(stats["count"].sum()) - n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p0 = np.clip(ko / no, 0.02, 0.98)
+        maybe = (no >= min_n) & (k / n >= 2 * p0)   # the test is only run where it can flag
     out = []
-    K, N = int(stats["sum"].sum()), int(stats["count"].sum())
-    for unit, (k, n) in tested.iterrows():
-        k, n = int(k), int(n)
-        ko, no = K - k, N - n
-        if no < min_n:
+    for i in np.flatnonzero(maybe):
+        if (pv := _binom_tail(int(k[i]), int(n[i]), float(p0[i]))) >= alpha / len(tested):
             continue
-        p0 = min(max(ko / no, 0.02), 0.98)
-        pv = _binom_tail(k, n, p0)
-        if pv < alpha / len(tested) and k / n >= 2 * p0:
-            rows = q[(q["unit_id"] == unit) & q["round"]]
-            doc = rows["doc_id"].value_counts().index[0]
-            first = rows[rows["doc_id"] == doc].iloc[0].to_dict()
-            vals = "、".join(rows["text"].astype(str).head(12))
-            out.append(_row(first, "round_numbers", "info",
-                            f"该单位的数字为100整倍数的比例（{k}/{n}）远高于其他单位（{ko}/{no}），可能是估算数。",
-                            f"整百数 {k}/{n}，其他单位 {ko}/{no}（{p0:.0%}），二项检验 p = {pv:.2g}；{vals}"))
+        rows = q[(q["unit_id"] == tested.index[i]) & q["round"]]
+        first = rows[rows["doc_id"] == rows["doc_id"].value_counts().index[0]].iloc[0].to_dict()
+        vals = "、".join(rows["text"].astype(str).head(12))
+        out.append(_row(first, "round_numbers", "info",
+                        f"该单位的数字为100整倍数的比例（{k[i]}/{n[i]}）远高于其他单位（{ko[i]}/{no[i]}），可能是估算数。",
+                        f"整百数 {k[i]}/{n[i]}，其他单位 {ko[i]}/{no[i]}（{p0[i]:.0%}），二项检验 p = {pv:.2g}；{vals}"))
     return out
 
 
-# --- copied text --------------------------------------------------------------------------
-def _normalise(text: str, names: list[str]) -> tuple[str, list[int]]:
-    """Text without whitespace, unit and place names replaced by 〇; and a map to offsets."""
-    alts = [re.escape(n) for n in sorted({x for x in names if x and len(x) >= 2}, key=len, reverse=True)]
-    pat = re.compile("|".join(alts + [_PLACE.pattern, r"\s+"]))
-    chars, index, pos = [], [], 0
-    for m in pat.finditer(text):
-        chars.append(text[pos:m.start()])
-        index.extend(range(pos, m.start()))
-        if not m.group().isspace():
-            chars.append("〇")
-            index.append(m.start())
+def _normalise(text: str, names: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Text without whitespace, unit and place names replaced by 〇 (one ``finditer`` over
+    ``names|place|\\s+``, only the names compiled per text); and the offset map: (start in
+    the result, start in ``text``) of every piece (see :func:`_offset`)."""
+    alts = sorted({x for x in names if x and len(x) >= 2}, key=len, reverse=True)
+    npat = re.compile("|".join(re.escape(a) for a in alts)) if alts else None
+    chars, index, pos, n = [], [], 0, 0
+    nm, gm = npat.search(text) if npat else None, _NOISE.search(text)
+    while nm or gm:
+        m = nm if nm and (gm is None or nm.start() <= gm.start()) else gm
+        for piece, orig in [(text[pos:m.start()], pos)] + [("〇", m.start())] * (not m.group().isspace()):
+            chars.append(piece)
+            index.append((n, orig))
+            n += len(piece)
         pos = m.end()
-    chars.append(text[pos:])
-    index.extend(range(pos, len(text)))
-    return "".join(chars), index
+        nm = npat.search(text, pos) if nm and nm.start() < pos else nm
+        gm = _NOISE.search(text, pos) if gm and gm.start() < pos else gm
+    return "".join([*chars, text[pos:]]), [*index, (n, pos)]
+
+
+def _offset(index: list[tuple[int, int]], x: int) -> int:
+    """The offset in the original text of character ``x`` of the normalised text."""
+    start, orig = index[bisect.bisect_right(index, (x, math.inf)) - 1]
+    return orig + x - start
 
 
 def _names(row) -> list[str]:
-    out = []
-    for n in (row.get("reporting_unit"), row.get("unit_name")):
-        if isinstance(n, str) and n:
-            out += [n, _UNIT_SUFFIX.sub("", n)]
-    return out
+    return [x for n in (row.get("reporting_unit"), row.get("unit_name")) if isinstance(n, str) and n
+            for x in (n, _UNIT_SUFFIX.sub("", n))]
 
 
 def _passages(a: str, b: str, a0: int, b0: int, min_chars: int, gap: int = 6):
     """Near-verbatim passages shared by a[a0:] and b[b0:] (offsets in a and b)."""
-    sm = SequenceMatcher(None, a, b, autojunk=False)
-    cur = None
-    for blk in sm.get_matching_blocks():
-        if blk.size == 0:
-            continue
-        if cur and blk.a - cur[1] <= gap and 0 <= blk.b - cur[3] <= gap:
-            cur = [cur[0], blk.a + blk.size, cur[2], blk.b + blk.size, cur[4] + blk.size]
+    cur = None  # the last matching block (size 0) ends the last passage
+    for ba, bb, size in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        if size and cur and ba - cur[1] <= gap and 0 <= bb - cur[3] <= gap:
+            cur = [cur[0], ba + size, cur[2], bb + size, cur[4] + size]
             continue
         if cur and cur[4] >= min_chars and cur[4] >= 0.9 * (cur[1] - cur[0]):
             yield cur[0] + a0, cur[1] + a0, cur[2] + b0, cur[3] + b0
-        cur = [blk.a, blk.a + blk.size, blk.b, blk.b + blk.size, blk.size]
-    if cur and cur[4] >= min_chars and cur[4] >= 0.9 * (cur[1] - cur[0]):
-        yield cur[0] + a0, cur[1] + a0, cur[2] + b0, cur[3] + b0
+        cur = [ba, ba + size, bb, bb + size, size] if size else None
 
 
-_PRIME, _MAXH = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)
-
-
-class _Sig:
-    """A MinHash signature as datasketch's LSH reads it (``hashvalues`` and ``len``)."""
-
-    def __init__(self, hashvalues: np.ndarray):
-        self.hashvalues = hashvalues
-
-    def __len__(self) -> int:
-        return len(self.hashvalues)
-
-
-def _signatures(t: str, k: int, step: int, perms: tuple[np.ndarray, np.ndarray]):
-    """MinHash signatures of windows of 2·``step`` character ``k``-shingles, one every ``step``.
-
-    Vectorised: each shingle is hashed once, permuted like datasketch's MinHash, and a
-    window's minimum is the minimum of its two blocks (so tens of thousands of documents
-    stay cheap).  Returns (window start offsets, signatures [n_windows, num_perm])."""
+def _fingerprints(t: str, k: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, positions) of the winnowed k-grams of ``t``: the smallest hash of every ``w``
+    consecutive k-grams, so a run of ≥ w+k-1 shared characters shares one every ≤ w."""
     n = len(t) - k + 1
-    if n < 2 * step:
-        return np.zeros(0, dtype=int), np.zeros((0, len(perms[0])), dtype=np.uint64)
-    codes = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    c = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     h = np.zeros(n, dtype=np.uint64)
     for j in range(k):
-        h = h * np.uint64(1000003) + codes[j:j + n]
-    h = (h ^ (h >> np.uint64(29))) & _MAXH
-    a, b = perms
-    phv = ((a[:, None] * h[None, :] + b[:, None]) % _PRIME) & _MAXH
-    nb = n // step
-    blocks = np.minimum.reduceat(phv[:, :nb * step], np.arange(0, nb * step, step), axis=1)
-    return np.arange(nb - 1) * step, np.minimum(blocks[:, :-1], blocks[:, 1:]).T
+        h = h * np.uint64(1000003) + c[j:j + n]
+    h = (h ^ (h >> np.uint64(31))) * np.uint64(0x9E3779B97F4A7C15)
+    win = np.lib.stride_tricks.sliding_window_view(h, min(w, n))
+    pos = np.unique(win.argmin(axis=1) + np.arange(len(win)))
+    return h[pos], pos
+
+
+def _ramp(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, …, s-1 for each s in ``sizes``, concatenated."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def _seed_pairs(norm: list[str], k: int, w: int, common: int, max_bucket: int = 64,
+                chunk: int = 1_000_000):
+    """(da, pa, db, pb) chunks: all pairs of fingerprints (doc a < doc b) of one k-gram in 2…
+    ``common``+1 documents (more: 套话) and ≤ ``max_bucket`` times (filler), by one sort; a
+    chunk holds every pair of a range of documents a, about ``chunk`` pairs (bounded memory)."""
+    fps = [_fingerprints(t, k, w) for t in norm]
+    h = np.concatenate([f for f, _ in fps] + [np.zeros(0, dtype=np.uint64)])
+    o = np.argsort(h, kind="stable")  # within a k-gram: doc order, then position
+    p = np.concatenate([pos for _, pos in fps] + [np.zeros(0, dtype=np.int64)])[o].astype(np.int32)
+    h, d = h[o], np.repeat(np.arange(len(fps), dtype=np.int32), [len(pos) for _, pos in fps])[o]
+    new = np.r_[True, h[1:] != h[:-1]][:len(h)]
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, len(h)])
+    ndocs = np.add.reduceat((new | np.r_[True, d[1:] != d[:-1]][:len(h)]).astype(np.int64),
+                            starts) if len(h) else sizes
+    keep = (ndocs >= 2) & (ndocs <= common + 1) & (sizes <= max_bucket)
+    st, sz = starts[keep], sizes[keep]
+    first = np.repeat(st, sz) + _ramp(sz)      # every member of a kept k-gram …
+    after = np.repeat(st + sz, sz) - first - 1  # … paired with the members after it
+    cum = np.cumsum(np.bincount(d[first], weights=after, minlength=len(fps)))
+    edges = np.unique(np.r_[0, np.searchsorted(cum, np.arange(chunk, cum[-1] if len(cum) else 0,
+                                                              chunk)), len(fps)])
+    for lo, hi in pairwise(edges):
+        sel = (d[first] >= lo) & (d[first] < hi)
+        i = np.repeat(first[sel], after[sel])
+        j = i + 1 + _ramp(after[sel])
+        i, j = i[d[i] != d[j]], j[d[i] != d[j]]
+        if len(i):
+            yield d[i].astype(np.int64), p[i], d[j], p[j]
+
+
+def _regions(norm: list[str], k: int, w: int, common: int, min_cover: int, gap: int,
+             band: int) -> list[tuple[int, ...]]:
+    """Candidate regions (da, db, a0, a1, b0, b1), sorted: seeds of one document pair in one
+    diagonal band, ≤ ``gap`` apart, whose k-grams cover ≥ ``min_cover`` characters."""
+    found: set[tuple[int, ...]] = set()
+    for da, pa, db, pb in _seed_pairs(norm, k, w, common):
+        pair, pa, diag = da * len(norm) + db, pa.astype(np.int64), pb - pa
+        for off in (0, band // 2):   # two staggered diagonal bands, so no passage is split
+            bnd = (diag + off) // band
+            bnd -= bnd.min()
+            nb, npos = int(bnd.max()) + 1, int(pa.max()) + 1
+            o = (np.argsort((pair * nb + bnd) * npos + pa) if int(pair.max() + 1) * nb * npos < 2**62
+                 else np.lexsort((pa, bnd, pair)))
+            p_, b_, s_, d_ = pair[o], bnd[o], pa[o], diag[o]
+            lane = np.r_[True, (p_[1:] != p_[:-1]) | (b_[1:] != b_[:-1])]
+            shift = np.cumsum(lane) * (int(s_.max()) + k + gap + 1)
+            reach = np.maximum.accumulate(shift + s_ + k) - shift  # furthest k-gram end so far
+            new = np.r_[True, lane[1:] | (s_[1:] - reach[:-1] > gap)]
+            brk = np.flatnonzero(new)
+            cover = np.where(new, k, np.clip(s_ + k - np.maximum(s_, np.r_[0, reach[:-1]]), 0, k))
+            sel = np.add.reduceat(cover, brk) >= min_cover
+            found.update(zip(*(x.tolist() for x in (
+                p_[brk[sel]] // len(norm), p_[brk[sel]] % len(norm),
+                np.minimum.reduceat(s_, brk)[sel], np.maximum.reduceat(s_ + k, brk)[sel],
+                np.minimum.reduceat(s_ + d_, brk)[sel], np.maximum.reduceat(s_ + d_ + k, brk)[sel]))))
+    return sorted(found)
+
+
+def _verify(ta: str, tb: str, box: tuple[int, ...], min_chars: int, margin: int) -> list[tuple]:
+    """Passages in the region ``box`` = (a0, a1, b0, b1) ± ``margin``, whole: one that reaches
+    the border of what was compared is compared again with twice the margin."""
+    from rapidfuzz.distance import LCSseq
+
+    while True:
+        a0, a1 = max(box[0] - margin, 0), min(box[1] + margin, len(ta))
+        b0, b1 = max(box[2] - margin, 0), min(box[3] + margin, len(tb))
+        sa, sb = ta[a0:a1], tb[b0:b1]
+        if LCSseq.similarity(sa, sb, score_cutoff=min_chars) < min_chars:
+            return []  # difflib's matching blocks are a common subsequence: cannot reach it
+        ps = list(_passages(sa, sb, a0, b0, min_chars))
+        if not any((0 < a0 >= p[0] - 8) or (0 < b0 >= p[2] - 8) or (len(ta) > a1 <= p[1] + 8)
+                   or (len(tb) > b1 <= p[3] + 8) for p in ps):
+            return ps
+        box, margin = (a0, a1, b0, b1), 2 * margin
 
 
 def copied_passages(documents: pd.DataFrame, texts: dict[str, str], min_chars: int = 100,
-                    step: int = 30, k: int = 5, num_perm: int = 64,
-                    threshold: float = 0.4, common: int = 25) -> list[dict]:
+                    k: int = 8, w: int = 8, common: int = 25, gap: int = 32, band: int = 32,
+                    margin: int = 32) -> list[dict]:
     """Pairs of documents sharing ≥ ``min_chars`` near-verbatim, as offset records.
 
-    Windows are 2·step+k-1 characters long (64), one every ``step``: any shared passage of
-    ≥ 100 characters holds a whole window of one document that overlaps a window of the
-    other by ≥ 75 %, which the LSH (Jaccard threshold 0.4) finds; difflib then verifies.
-    A window found in more than ``common`` other documents is a stock formula and ignored."""
-    from datasketch import MinHashLSH
-
-    window = 2 * step + k - 1
-    rng = np.random.RandomState(1)
-    perms = (rng.randint(1, int(_PRIME), num_perm, dtype=np.uint64),
-             rng.randint(0, int(_PRIME), num_perm, dtype=np.uint64))
+    Seeds are winnowed ``k``-character fingerprints (≥ 1 per ``w`` positions) shared by two
+    normalised texts (not k-grams of more than ``common`` other documents: 套话); seeds ≤
+    ``gap`` apart in a diagonal band covering ≥ min_chars/2 characters make a region, which
+    difflib verifies (± ``margin``; not when even the longest common subsequence is shorter):
+    passages of ≥ min_chars matched characters, ≥ 90 % of their span, gaps ≤ 6.  The work
+    grows with the number of shared seeds, not with the number of document pairs."""
     docs = [r for r in documents.to_dict("records") if isinstance(texts.get(r["doc_id"]), str)]
     norm = [_normalise(texts[r["doc_id"]], _names(r)) for r in docs]
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    hits: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for di, (t, _) in enumerate(norm):
-        starts, sigs = _signatures(t, k, step, perms)
-        mhs = [_Sig(sig) for sig in sigs]
-        for s, mh in zip(starts, mhs):
-            found = lsh.query(mh)
-            if len({dj for dj, _ in found}) > common:
-                continue  # a formula shared by many reports (套话), not copying
-            for dj, sj in found:
-                hits[(dj, di)].append((sj, int(s)))
-        for s, mh in zip(starts, mhs):
-            lsh.insert((di, int(s)), mh, check_duplication=False)
-    out = []
-    for (da, db), pairs in hits.items():
-        (ta, ia), (tb, ib) = norm[da], norm[db]
-        found = []
-        pairs.sort(key=lambda p: (p[1] - p[0], p[0]))
-        groups, cur = [], [pairs[0]]
-        for p in pairs[1:]:
-            if abs((p[1] - p[0]) - (cur[-1][1] - cur[-1][0])) <= window and p[0] - cur[-1][0] <= 4 * window:
-                cur.append(p)
-            else:
-                groups.append(cur)
-                cur = [p]
-        groups.append(cur)
-        for g in groups:
-            a0, a1 = max(min(p[0] for p in g) - window, 0), max(p[0] for p in g) + 2 * window
-            b0, b1 = max(min(p[1] for p in g) - window, 0), max(p[1] for p in g) + 2 * window
-            for pa0, pa1, pb0, pb1 in _passages(ta[a0:a1], tb[b0:b1], a0, b0, min_chars):
-                if not any(pa0 < f[1] and f[0] < pa1 for f in found):
-                    found.append((pa0, pa1, pb0, pb1))
-        for pa0, pa1, pb0, pb1 in sorted(found):
-            out.append({"doc_a": docs[da]["doc_id"], "doc_b": docs[db]["doc_id"],
-                        "a_start": ia[pa0], "a_end": ia[pa1 - 1] + 1,
-                        "b_start": ib[pb0], "b_end": ib[pb1 - 1] + 1, "n_chars": pa1 - pa0})
-    return out
+    found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+    for da, db, a0, a1, b0, b1 in _regions([t for t, _ in norm], k, w, common, min_chars // 2,
+                                           gap, band):
+        have = found.setdefault((da, db), [])
+        if any(f[0] <= a0 and a1 <= f[1] for f in have):
+            continue  # inside a passage already found (regions split by a stock phrase)
+        for p in _verify(norm[da][0], norm[db][0], (a0, a1, b0, b1), min_chars, margin):
+            if not any(p[0] < f[1] and f[0] < p[1] for f in have):
+                have.append(p)
+    return [{"doc_a": docs[da]["doc_id"], "doc_b": docs[db]["doc_id"],
+             "a_start": _offset(norm[da][1], pa0), "a_end": _offset(norm[da][1], pa1 - 1) + 1,
+             "b_start": _offset(norm[db][1], pb0), "b_end": _offset(norm[db][1], pb1 - 1) + 1,
+             "n_chars": pa1 - pa0}
+            for (da, db), ps in sorted(found.items()) for pa0, pa1, pb0, pb1 in sorted(ps)]
 
 
 def _copied(documents: pd.DataFrame, texts: dict[str, str], min_chars: int) -> list[dict]:
     meta = documents.set_index("doc_id").to_dict("index")
     out = []
     for p in copied_passages(documents, texts, min_chars=min_chars):
-        for me, other, s, e, os_, oe in (("doc_a", "doc_b", "a_start", "a_end", "b_start", "b_end"),
-                                         ("doc_b", "doc_a", "b_start", "b_end", "a_start", "a_end")):
-            d, o = meta[p[me]], meta[p[other]]
+        a, b = (p["doc_a"], p["a_start"], p["a_end"]), (p["doc_b"], p["b_start"], p["b_end"])
+        for (me, s, e), (other, os_, oe) in ((a, b), (b, a)):
+            d, o = meta[me], meta[other]
             same = d.get("unit_id") is not None and d.get("unit_id") == o.get("unit_id")
-            passage = texts[p[me]][p[s]:p[e]]
-            r = {"doc_id": p[me], "unit_id": d.get("unit_id"), "source": d.get("source"),
-                 "start": p[s], "end": p[e],
-                 "sentence_text": passage if len(passage) <= 200 else passage[:200] + "…"}
+            passage = texts[me][s:e]
+            r = {"doc_id": me, "unit_id": d.get("unit_id"), "source": d.get("source"), "start": s,
+                 "end": e, "sentence_text": passage if len(passage) <= 200 else passage[:200] + "…"}
             out.append(_row(r, "copied_text", "info" if same else "warning",
                             f"这段约{p['n_chars']}字与另一份文件（{o.get('source')}）几乎逐字相同。",
-                            f"本文第{p[s]}–{p[e]}字 ≈ {o.get('source')}（{p[other]}）第{p[os_]}–{p[oe]}字",
-                            p[other]))
+                            f"本文第{s}–{e}字 ≈ {o.get('source')}（{other}）第{os_}–{oe}字", other))
     return out
 
 
@@ -368,7 +408,9 @@ def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
     rows: list[dict] = []
     m = _metrics(quantities) if quantities is not None else pd.DataFrame()
     if not m.empty:
-        rows += _conflicts(m) + _parents(m, units) + _jumps(m, units)
+        v = _unit_values(m)
+        rows += _conflicts(m) + (_parents(v, units) if units is not None and len(units) else [])
+        rows += _jumps(m, v, units)
     if quantities is not None and not quantities.empty:
         rows += _round_numbers(quantities)
     if documents is not None and not documents.empty and texts:

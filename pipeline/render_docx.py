@@ -9,6 +9,8 @@ person-times are never added to people, targets never to achievements.
 """
 from __future__ import annotations
 
+import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from docx import Document as new_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.table import _Cell
 
 from pipeline import labels_zh as zh
 from pipeline.consolidation import Consolidation
@@ -26,6 +29,7 @@ FONT = "宋体"
 _NUM = "一二三四五六七八九十"
 MAX_QUOTES = 3  # problem statements quoted per theme
 KIND_ORDER = list(zh.KIND)
+NUMS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]
 
 
 def _cn_index(i: int) -> str:
@@ -52,6 +56,68 @@ def _set_fonts(doc) -> None:
             rpr.append(rfonts)
         rfonts.set(qn("w:eastAsia"), FONT)
     doc.styles["Normal"].font.size = Pt(12)
+
+
+# --- fast paragraphs and table rows -------------------------------------------------------
+# python-docx builds every element through generic, xpath-heavy helpers (≈1 ms a paragraph or
+# a table row, 2 ms more to look a style up by name).  Long lists and tables are written by
+# copying an element python-docx made once and setting its text, which gives the same XML.
+_SPECIAL = re.compile(r"[\t\r\n]")
+
+
+def _plain(text: str) -> bool:
+    """Text that python-docx writes as exactly one ``<w:t>`` (no tab/break, no xml:space)."""
+    return bool(text) and text.strip() == text and not _SPECIAL.search(text)
+
+
+def _set_t(el, text: str):
+    el.find(f".//{qn('w:t')}").text = text
+    return el
+
+
+def _bullet(doc, text: str) -> None:
+    """``doc.add_paragraph(text, style="List Bullet")``, fast."""
+    tpl = getattr(doc, "_ngr_bullet", None)
+    if tpl is None or not _plain(text):
+        p = doc.add_paragraph(text, style="List Bullet")
+        if tpl is None and _plain(text):
+            doc._ngr_bullet = copy.deepcopy(p._p)
+        return
+    body, p = doc.element.body, _set_t(copy.deepcopy(tpl), text)
+    sect = body.find(qn("w:sectPr"))  # python-docx inserts body paragraphs before it
+    if sect is None:
+        body.append(p)
+    else:
+        sect.addprevious(p)
+
+
+class _Rows:
+    """Appends rows to a python-docx table like ``table.add_row()`` + ``cell.text = …``."""
+
+    def __init__(self, table):
+        self.table = table
+        row = table.add_row()
+        self.empty = [copy.deepcopy(tc) for tc in row._tr.tc_lst]
+        for cell in row.cells:
+            cell.text = "X"
+        self.filled = [copy.deepcopy(tc) for tc in row._tr.tc_lst]
+        for tc in row._tr.tc_lst:
+            row._tr.remove(tc)
+        self.bare = row._tr
+        table._tbl.remove(row._tr)
+
+    def add(self, texts: list[str | None]) -> None:
+        """One row; ``None`` leaves a cell untouched (empty)."""
+        tr = copy.deepcopy(self.bare)
+        for i, text in enumerate(texts):
+            if text is not None and _plain(text):
+                tr.append(_set_t(copy.deepcopy(self.filled[i]), text))
+                continue
+            tc = copy.deepcopy(self.empty[i])
+            tr.append(tc)
+            if text is not None:
+                _Cell(tc, self.table).text = text
+        self.table._tbl.append(tr)
 
 
 def _unit_names(cons: Consolidation) -> dict[str, str]:
@@ -110,11 +176,14 @@ def _overview(cons: Consolidation, names: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def _numeric(rows: pd.DataFrame) -> pd.DataFrame:
+    """The aggregate count/sum columns as numbers (missing = 0)."""
+    return rows.assign(**{c: pd.to_numeric(rows[c], errors="coerce").fillna(0) for c in NUMS})
+
+
 def _describe(kind: str, rows: pd.DataFrame) -> str:
-    s = rows[["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]] \
-        .apply(pd.to_numeric, errors="coerce").fillna(0).sum()
-    return zh.describe_total(kind, s.exact_sum, s.low_sum, s.high_sum, s.n_exact, s.n_approx,
-                             s.n_redacted)
+    """``rows`` summed (numeric NUMS columns, see :func:`_numeric`), in words."""
+    return zh.describe_total(kind, *rows[NUMS].to_numpy(dtype=float).sum(axis=0))
 
 
 def _year_label(y: Any) -> str:
@@ -144,8 +213,15 @@ def _category_sentence(label: str, rows: pd.DataFrame) -> str:
     return f"共有{n_units}个单位报告了{label}方面的数字：" + "；".join(bits) + "。"
 
 
+def _key(v: Any) -> Any:
+    return None if zh.is_missing(v) else v
+
+
 def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
-    """One row per unit (and year, when several years are present), one column per kind."""
+    """One row per unit (and year, when several years are present), one column per kind.
+
+    ``own`` holds numeric sums (see :func:`_numeric`); all cells are summed in one group-by
+    and the rows are appended by :class:`_Rows`."""
     kinds = _kinds(own["kind"])
     several_years = own["year"].nunique(dropna=False) > 1
     lead = ["单位", "年度"] if several_years else ["单位"]
@@ -154,23 +230,25 @@ def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
     for cell, head in zip(table.rows[0].cells, lead + [zh.kind(k) for k in kinds]):
         cell.text = head
     keys = ["unit_id", "year"] if several_years else ["unit_id"]
-    for key, grp in own.groupby(keys, sort=True, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        cells = table.add_row().cells
-        cells[0].text = names.get(str(key[0]), _text(key[0]) or "（未匹配单位）")
-        if several_years:
-            cells[1].text = _year_label(key[1])
-        for i, k in enumerate(kinds, start=len(lead)):
-            sub = grp[grp["kind"] == k]
-            if len(sub):
-                cells[i].text = _describe(k, sub)
+    sums = own.groupby(keys + ["kind"], sort=True, dropna=False)[NUMS].sum().reset_index()
+    rows: dict[tuple, tuple[tuple, dict[str, str]]] = {}  # in group-by (sorted) order
+    for rec in zip(*(sums[c] for c in keys + ["kind"] + NUMS)):
+        key, kind = rec[:len(keys)], str(rec[len(keys)])
+        rows.setdefault(tuple(_key(v) for v in key), (key, {}))[1][kind] = \
+            zh.describe_total(kind, *rec[len(keys) + 1:])
+    add = _Rows(table).add if rows else None
+    for key, texts in rows.values():
+        lead_text = [names.get(str(key[0]), _text(key[0]) or "（未匹配单位）")]
+        add(lead_text + ([_year_label(key[1])] if several_years else [])
+            + [texts.get(k) for k in kinds])
 
 
 def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
     doc.add_heading("一、各类工作开展情况", level=1)
-    totals = category_totals(cons)
+    totals = _numeric(category_totals(cons))
     agg = cons.aggregates
-    own = agg[agg["scope"].astype(str) == "own"]
+    own = _numeric(agg[agg["scope"].astype(str) == "own"])
+    own_cat, tot_cat = own["category"].astype(str), totals["category"].astype(str)
     cats = _category_order(totals["category"])
     if not cats:
         doc.add_paragraph("本次材料中没有可按类别汇总的数字。")
@@ -178,9 +256,9 @@ def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
     for i, cat in enumerate(cats):
         label = zh.category(cat)
         doc.add_heading(f"（{_cn_index(i)}）{label}", level=2)
-        rows = totals[totals["category"].astype(str) == cat]
+        rows = totals[tot_cat == cat]
         doc.add_paragraph(_category_sentence(label, rows))
-        _unit_table(doc, own[own["category"].astype(str) == cat], names)
+        _unit_table(doc, own[own_cat == cat], names)
     targets = cons.quantities[cons.quantities["role"].astype(str).isin(["target", "plan"])]
     if len(targets):
         doc.add_paragraph(f"另有{len(targets)}处数字为目标或计划数，未计入以上完成数（见汇总表“数量明细”）。")
@@ -202,7 +280,7 @@ def _problems_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
         doc.add_paragraph(f"{_cn_index(i)}是{title}。共{len(units)}个单位反映：{'、'.join(units)}。")
         quotes = probs[probs["theme"] == theme]["text"].map(_text).drop_duplicates().head(MAX_QUOTES)
         for q in quotes:
-            doc.add_paragraph(f"“{q}”", style="List Bullet")
+            _bullet(doc, f"“{q}”")
 
 
 def _gaps_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
@@ -218,7 +296,7 @@ def _gaps_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
             item = zh.label("metric", r.item) if gtype == "missing_metric" else _text(r.item)
             detail = _text(r.detail)
             line = unit if item in ("", unit) else f"{unit}：{item}"
-            doc.add_paragraph(line + (f"（{detail}）" if detail else ""), style="List Bullet")
+            _bullet(doc, line + (f"（{detail}）" if detail else ""))
 
 
 def _flags_part(doc, cons: Consolidation) -> None:

@@ -8,14 +8,17 @@ Report text is untrusted: a cell starting with "=" is stored as text, never a fo
 """
 from __future__ import annotations
 
+import io
 import math
+import re
 import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -213,29 +216,90 @@ def cell_value(value: Any) -> Any:
     return text[:MAX_CELL]
 
 
-def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> None:
+# A sheet is laid out by openpyxl with its header row only (styles, widths, frozen pane,
+# autofilter); the data rows are then written as the exact XML openpyxl would write for them
+# (inline strings, "%.16g" numbers, empty cells left out) straight into the saved package.
+# openpyxl spends ≈ 8 µs a cell (tens of seconds for tens of thousands of reports).
+_SHEET_DATA_END = b"</sheetData>"
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+_ESCAPE = re.compile(r"[&<>\r]")
+_ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+
+
+def _column(values: list) -> list:
+    """``cell_value`` of every value (str and int fast)."""
+    out = []
+    for v in values:
+        t = type(v)
+        if (t is str and len(v) <= MAX_CELL and not ILLEGAL_CHARACTERS_RE.search(v)) or t is int:
+            out.append(v)
+        elif t is float and math.isfinite(v):
+            out.append(int(v) if v.is_integer() and abs(v) < 2**53 else v)
+        else:
+            out.append(cell_value(v))
+    return out
+
+
+def _max_width(values: list) -> int:
+    """``max(display_width(v))``, computed exactly but only where it can raise the result
+    (a string is at most twice its length wide; widths saturate at MAX_WIDTH)."""
+    numbers = {v for v in values if v is not None and type(v) is not str}
+    best = max((len(str(v)) for v in numbers), default=0)
+    for v in sorted({v for v in values if type(v) is str}, key=len, reverse=True):
+        if 2 * len(v) <= best or best >= MAX_WIDTH - 2:
+            break
+        best = max(best, len(v) if v.isascii() else display_width(v))
+    return best
+
+
+def _cell_tail(v: Any) -> str:
+    """A cell's XML after ``<c r="A1`` (the reference), as openpyxl writes it."""
+    if type(v) is not str:
+        return f'" t="n"><v>{v:.16g}</v></c>'  # openpyxl: "%.16g" % v
+    if not v:
+        return '" t="inlineStr"></c>'
+    if v in ERROR_CODES:  # openpyxl stores "#N/A" & co. as error cells
+        return f'" t="e"><v>{v}</v></c>'
+    text = _ESCAPE.sub(lambda m: _ENTITY[m.group()], v) if _ESCAPE.search(v) else v
+    space = ' xml:space="preserve"' if v != v.strip() else ""
+    return f'" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def _rows_xml(columns: list[list]) -> bytes:
+    """The ``<row>`` elements of the data rows (row 2 on); empty cells are left out."""
+    tails = []
+    for col in columns:  # repeated values (labels, units, years) are formatted once
+        memo: dict[tuple, str] = {}
+        tails.append([None if v is None else memo.get((type(v), v))
+                      or memo.setdefault((type(v), v), _cell_tail(v)) for v in col])
+    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+    parts = []
+    for r, row in enumerate(zip(*tails), start=2):
+        parts.append(f'<row r="{r}">')
+        parts.extend(f'<c r="{c}{r}{t}' for c, t in zip(letters, row) if t is not None)
+        parts.append("</row>")
+    return "".join(parts).encode("utf-8")
+
+
+def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> tuple[bytes, str]:
+    """Lay the sheet out (header row, widths, pane, filter); return its data rows as XML
+    and the sheet's dimension."""
     ws = wb.create_sheet(title)
     headers = list(df.columns)
     ws.append(headers)
-    widths = [display_width(h) for h in headers]
-    for row in df.itertuples(index=False):
-        values = [cell_value(v) for v in row]
-        ws.append(values)
-        for i, v in enumerate(values):
-            widths[i] = max(widths[i], display_width(v))
+    columns = [_column(df.iloc[:, i].tolist()) for i in range(len(headers))]
+    widths = [max(display_width(h), _max_width(c)) for h, c in zip(headers, columns)]
     for cell in ws[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="center")
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":  # text that looks like a formula stays text
-                cell.data_type = "s"
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(MIN_WIDTH, w + 2))
     ws.freeze_panes = "A2"
     last_col = get_column_letter(max(1, len(headers)))
-    ws.auto_filter.ref = f"A1:{last_col}{max(1, ws.max_row)}"
+    ws.auto_filter.ref = f"A1:{last_col}{len(df) + 1}"
+    dim = f"A1:{last_col}{len(df) + 1}" if headers else "A1:A1"
+    return _rows_xml(columns), dim
 
 
 def write(cons: Consolidation, path: Path | str) -> Path:
@@ -244,7 +308,18 @@ def write(cons: Consolidation, path: Path | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)
-    for title, df in sheets(cons).items():
-        _write_sheet(wb, title, df)
-    wb.save(path)
+    rows = {f"xl/worksheets/sheet{i}.xml": _write_sheet(wb, title, df)
+            for i, (title, df) in enumerate(sheets(cons).items(), start=1)}
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as src, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+        assert set(rows) <= set(src.namelist()), "unexpected openpyxl package layout"
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename in rows:
+                xml, dim = rows[info.filename]
+                data = _DIMENSION.sub(f'<dimension ref="{dim}"/>'.encode(), data, count=1)
+                data = data.replace(_SHEET_DATA_END, xml + _SHEET_DATA_END, 1)
+            dst.writestr(info, data)
     return path
