@@ -39,7 +39,8 @@ def _redacted_vague(d: _Doc) -> None:
     for q in d.qs:
         if not q.known:
             d.flag("redacted", "info", f"数字“{q.text}”已脱敏或无法解析，无法核对，也不能计入汇总。", [q])
-        elif q.approx and q.kind in ADDITIVE and q.role not in ("target", "plan"):
+        elif q.approx and q.kind in ADDITIVE and (q.role == "achieved" or q.links.get("part_of") is not None):
+            # only figures that are added up (achievements, or parts of a stated total)
             d.flag("vague", "info", f"“{q.text}”是约数，计入合计时只能按区间 {_eq(q.low, q.high, '')} 计算。",
                    [q], f"区间 {_eq(q.low, q.high, '')}", {"low": q.low, "high": q.high})
 
