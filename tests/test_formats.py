@@ -4,7 +4,7 @@ import re
 import pytest
 
 from pipeline.process import process_file
-from reportgen import REPORT, write_docx, write_pdf, write_txt
+from reportgen import REPORT, write_docx, write_docx_with_table, write_pdf, write_txt
 
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be"]
 
@@ -79,18 +79,8 @@ def test_traditional_text_simplified_for_analysis(tmp_path):
 
 
 def test_docx_table_cells_addressable(tmp_path):
-    import docx
-
-    d = docx.Document()
-    d.add_paragraph("XX区关工委2023年工作总结")
-    d.add_paragraph("全年帮扶情况如下：")
-    t = d.add_table(rows=3, cols=3)
-    for r, row in enumerate([["项目", "人数（名）", "资金（万元）"], ["助学", "120", "35.6"], ["慰问", "80", "4"]]):
-        for c, v in enumerate(row):
-            t.cell(r, c).text = v
-    d.add_paragraph("以上数据截至12月底。")
-    p = tmp_path / "t.docx"
-    d.save(str(p))
+    p = write_docx_with_table(tmp_path / "t.docx", ["XX区关工委2023年工作总结", "全年帮扶情况如下："],
+                              ["以上数据截至12月底。"])
     doc = process_file(p).documents[0]
     assert len(doc.tables) == 1
     tab = doc.tables[0]
@@ -103,17 +93,8 @@ def test_docx_table_cells_addressable(tmp_path):
 
 
 def test_docx_table_cells_become_quantities(tmp_path):
-    import docx
-
-    d = docx.Document()
-    d.add_paragraph("XX区关工委2023年工作总结")
-    d.add_paragraph("全年共资助学生200名，其中初中生80名、小学生120名。")
-    t = d.add_table(rows=3, cols=3)
-    for r, row in enumerate([["项目", "人数（名）", "资金（万元）"], ["助学", "120", "35.6"], ["慰问", "80", "4"]]):
-        for c, v in enumerate(row):
-            t.cell(r, c).text = v
-    p = tmp_path / "t.docx"
-    d.save(str(p))
+    p = write_docx_with_table(tmp_path / "t.docx", ["XX区关工委2023年工作总结",
+                                                    "全年共资助学生200名，其中初中生80名、小学生120名。"])
     doc = process_file(p).documents[0]
     cells = [q for q in doc.quantities if q.get("cell")]
     money = next(q for q in cells if q["cell"]["row"] == 1 and q["cell"]["col"] == 2)
