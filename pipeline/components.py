@@ -69,15 +69,5 @@ def problems_component(doc: Document) -> None:
 
 
 def pipeline_components() -> list[Callable[[Document], None]]:
-    comps = []
-    for comp, modules in [(quantities_component, ["extractors.quantities", "extractors.tables"]),
-                          (classify_component, ["pipeline.classify"]),
-                          (flags_component, ["extractors.flags"]),
-                          (problems_component, ["extractors.problems"])]:
-        try:
-            for module in modules:
-                __import__(module)
-        except ImportError:
-            continue  # TEMPORARY while the stage is being written
-        comps.append(comp)
-    return comps
+    """extract → classify → audit, in data-flow order."""
+    return [quantities_component, classify_component, flags_component, problems_component]
