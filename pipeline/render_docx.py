@@ -160,7 +160,8 @@ def _overview(cons: Consolidation, names: dict[str, str]) -> str:
     n_docs = len(docs)
     n_rel = int(docs["relevant"].fillna(True).astype(bool).sum()) if n_docs else 0
     reporting = {str(u) for u in docs["unit_id"].dropna()}
-    n_roster = len(cons.units)
+    from_roster = "matched_by" in cons.units and (cons.units["matched_by"] == "roster").any()
+    n_roster = len(cons.units) if from_roster else 0  # without a roster there is no list to miss
     missing = cons.units[~cons.units["has_report"].fillna(False).astype(bool)] if n_roster else cons.units
     q = cons.quantities
     n_q = len(q)
@@ -172,7 +173,8 @@ def _overview(cons: Consolidation, names: dict[str, str]) -> str:
     parts.append(f"从材料中共提取数字{n_q}处，其中约数{n_approx}处、被隐去的数字{n_red}处；"
                  "以下合计按数量类型分别统计，人次不计入人数，目标数不计入完成数。")
     if len(cons.unmatched):
-        parts.append(f"另有{len(cons.unmatched)}份材料未能对应到花名册中的单位。")
+        where = "花名册中的单位" if from_roster else "任何单位（材料中未写明报送单位）"
+        parts.append(f"另有{len(cons.unmatched)}份材料未能对应到{where}。")
     return "".join(parts)
 
 
