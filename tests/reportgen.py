@@ -80,3 +80,22 @@ def write_docx_with_table(path: Path, before: list[str], after: list[str] = (), 
         d.add_paragraph(line)
     d.save(str(path))
     return path
+
+
+def write_pdf_with_table(path: Path, before: list[str], rows=TABLE) -> Path:
+    """A one-page PDF: lines of text, then a ruled table (reportlab, STSong-Light)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=10, leading=16)
+    table = Table(rows)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"),
+                               ("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    doc = SimpleDocTemplate(str(path), pagesize=A4, invariant=1)
+    doc.build([Paragraph(line, style) for line in before] + [table])
+    return path

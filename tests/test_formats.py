@@ -111,3 +111,18 @@ def test_quantity_surface_is_the_source_text(tmp_path):
     doc = process_file(p).documents[0]
     q = next(q for q in doc.quantities if q["value"] == 120)
     assert q["text"] == "１２０场" and doc.text[q["start"]:q["end"]] == q["text"]
+
+
+def test_pdf_table_cells_become_quantities(tmp_path):
+    from reportgen import write_pdf_with_table
+
+    p = write_pdf_with_table(tmp_path / "t.pdf", ["XX区关工委2023年工作总结", "全年帮扶情况见下表。"])
+    doc = process_file(p).documents[0]
+    assert len(doc.tables) == 1 and (doc.tables[0].n_rows, doc.tables[0].n_cols) == (3, 3)
+    cells = {(q["cell"]["row"], q["cell"]["col"]): q for q in doc.quantities if q.get("cell")}
+    assert cells[(1, 2)]["value"] == 356000 and cells[(1, 2)]["kind"] == "funds"
+    assert cells[(2, 1)]["value"] == 80 and cells[(2, 1)]["kind"] == "people"
+    assert "慰问" in (cells[(2, 1)]["subject"] or "")
+    loc = doc.locate(cells[(1, 2)]["start"])
+    assert (loc["page"], loc["table"], loc["row"], loc["col"]) == (1, 0, 1, 2)
+    assert "全年帮扶情况见下表" in doc.text and doc.text.count("35.6") == 1  # table text not doubled
