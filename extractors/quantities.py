@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.links import link_quantities
+from extractors.normalize import fold_width
 from extractors.numerals import CN_CHARS, Interval, numeral_interval, range_interval
 from extractors.quantity_roles import period_of, role_of
 from extractors.quantity_subjects import find_subject
@@ -24,8 +25,6 @@ from extractors.tables import extract_table_quantities, find_text_tables
 from extractors.units import NOT_AFTER, UNIT_RE, refine_kind, unit_kind
 
 # Full-width ASCII forms and the ideographic space -> ASCII (same length, offsets kept).
-_FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
-_FOLD[0x3000] = 0x20
 
 _AR = r"[0-9]+(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 _CN = CN_CHARS
@@ -83,8 +82,9 @@ class _Hit:
 
 
 def fold(text: str) -> str:
-    """Fold full-width digits, letters and punctuation to ASCII (length preserved)."""
-    return text.translate(_FOLD)
+    """Fold full-width digits, letters and punctuation to ASCII (length preserved); the
+    pipeline's own normalisation, so raw input and a document's ``norm`` read alike."""
+    return fold_width(text)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
