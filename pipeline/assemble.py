@@ -112,8 +112,8 @@ def split_documents(raw: RawFile, asm: Assembled) -> list[Document]:
                                   cells=[TableCell(c.row, c.col, c.start - start, c.end - start) for c in t.cells]))
         doc = Document(source=raw.path, sha256=raw.sha256, article=i, text=text, segments=segs,
                        tables=tabs, format=raw.format, encoding=raw.encoding)
-        doc.title = header
-        doc.years = {"header_specific": bool(header) and header != common}
+        doc.article_header = header
+        doc.header_specific = bool(header) and header != common
         doc.removed = asm.removed if len(spans) == 1 else _removed_within(asm.removed, segs)
         docs.append(doc)
     return docs

@@ -58,6 +58,8 @@ class Document:
     segments: list[Segment] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     title: str = ""
+    article_header: str = ""        # a compilation's 'XX 篇2' header line, without the 篇N
+    header_specific: bool = False   # that header names this article, not the compilation
     doc_type: str = "other"
     reporting_unit: str | None = None
     level: str = "unknown"

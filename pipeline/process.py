@@ -41,14 +41,13 @@ def structure_component(doc: Document) -> None:
     doc.paragraphs = structure.paragraphs(doc.norm)
     doc.sentences = structure.sentences(doc.norm, doc.paragraphs)
     removed_lines = [r["text"] for r in doc.removed]
-    hint = doc.title
-    specific = bool(doc.years.get("header_specific"))
+    hint = doc.article_header
     meta = md_mod.extract_metadata(doc.norm, title_hint=hint, removed=removed_lines,
-                                   header_specific=specific)
+                                   header_specific=doc.header_specific)
     for k in ("title", "doc_type", "reporting_unit", "level", "recipient", "year", "years",
               "issued", "anonymised"):
         setattr(doc, k, getattr(meta, k))
-    if hint and not specific:  # the header names the compilation: prefer the article's own title
+    if hint and not doc.header_specific:  # the header names the compilation: prefer the article's own title
         doc.title = _article_title(doc.norm, doc.norm.split("\n", 1)[0].strip())
     default = {"summary": "achievements", "self_inspection": "achievements",
                "plan": "next_steps", "implementation_plan": "next_steps"}.get(doc.doc_type, "other")
