@@ -125,6 +125,16 @@ def _enumerated_totals(text: str, qs: list[dict]) -> None:
                 break
 
 
+def remap_links(q: dict, new_index) -> None:
+    """Re-point q's links through ``new_index(old) -> new or None`` (None drops the link),
+    after mentions were reordered, merged or dropped."""
+    ln = q.get("links") or {}
+    total = [new_index(j) for j in ln.get("total_of", [])]
+    q["links"] = {"total_of": [j for j in total if j is not None],
+                  "part_of": None if ln.get("part_of") is None else new_index(ln["part_of"]),
+                  "changed_from": None if ln.get("changed_from") is None else new_index(ln["changed_from"])}
+
+
 def link_quantities(text: str, quantities: list[dict]) -> list[dict]:
     """Fill ``links`` of each mention (in place) and return the list."""
     for q in quantities:

@@ -16,7 +16,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from extractors.links import link_quantities
+from extractors.links import link_quantities, remap_links
 from extractors.normalize import fold_width
 from extractors.numerals import CN_CHARS, Interval, numeral_interval, range_interval
 from extractors.quantity_roles import period_of, role_of
@@ -318,9 +318,5 @@ def merge_table_quantities(prose: list[dict], cells: list[dict], inline: bool = 
     for _, src, _, q in tagged:
         if src == 1 and inline:
             q["cell"]["inline"] = True
-        ln = q.get("links") or {"total_of": [], "part_of": None, "changed_from": None}
-        ln["total_of"] = [new_index[(src, j)] for j in ln.get("total_of", [])]
-        for key in ("part_of", "changed_from"):
-            ln[key] = None if ln.get(key) is None else new_index[(src, ln[key])]
-        q["links"] = ln
+        remap_links(q, lambda j, src=src: new_index[(src, j)])
     return [q for *_, q in tagged]

@@ -10,20 +10,13 @@ PLAN_TYPES = {"plan", "implementation_plan"}
 
 
 def _keep(qs: list[dict], keep: list[bool]) -> list[dict]:
-    """The kept mentions, with links re-pointed to the new positions (links to dropped
-    mentions are removed)."""
-    new = {}
-    for i, k in enumerate(keep):
-        if k:
-            new[i] = len(new)
-    out = []
-    for i, q in enumerate(qs):
-        if not keep[i]:
-            continue
-        ln = q.get("links") or {}
-        q["links"] = {"total_of": [new[j] for j in ln.get("total_of", []) if j in new],
-                      "part_of": new.get(ln.get("part_of")), "changed_from": new.get(ln.get("changed_from"))}
-        out.append(q)
+    """The kept mentions, their links re-pointed (links to dropped mentions removed)."""
+    from extractors.links import remap_links
+
+    new = {i: n for n, i in enumerate(i for i, k in enumerate(keep) if k)}
+    out = [q for i, q in enumerate(qs) if keep[i]]
+    for q in out:
+        remap_links(q, new.get)
     return out
 
 
