@@ -1,13 +1,15 @@
-"""Text features for the activity classifier: jieba words plus character n-grams.
+"""Text features for the activity classifier: character n-grams plus heading words.
 
 :class:`ReportAnalyzer` is a picklable callable used as the ``analyzer`` of a
 scikit-learn ``TfidfVectorizer``.  For one activity clause it returns
 
+* ``c:<gram>`` character 1..3-grams of the CJK/Latin text, and
 * ``w:<word>`` tokens from jieba (a private tokenizer carrying the domain user
-  dictionary, so the process-wide ``jieba`` state is left untouched), and
-* ``c:<gram>`` character 1..3-grams of the CJK/Latin text (char n-grams beat words
-  on short Chinese clauses; words add the multi-character domain terms), and
-* ``h:<word>`` words of the *context*, when the input is a ``(text, context)`` pair:
+  dictionary, so the process-wide ``jieba`` state is left untouched) only when
+  ``words=True``: off in the shipped model, because in grouped cross-validation the
+  words add nothing over the n-grams (macro-F1 0.860 with and without) while
+  segmenting every clause costs about as much as all the rest of the pipeline, and
+* ``h:<word>`` jieba words of the *context*, when the input is a ``(text, context)`` pair:
   the nearest preceding heading (see :func:`extractors.activities.heading_context`),
   which tells a bare continuation ("共发放宣传资料600余份") what its section is about.
 
@@ -20,6 +22,7 @@ The user dictionary words are passed in (the pipeline reads
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import threading
 import unicodedata
@@ -75,7 +78,7 @@ class ReportAnalyzer:
     userwords: tuple[str, ...] = field(default_factory=tuple)
     char_min: int = 1
     char_max: int = 3
-    words: bool = True
+    words: bool = False
     context: bool = True
 
     def __call__(self, doc: str | tuple[str, str]) -> list[str]:
@@ -94,8 +97,73 @@ class ReportAnalyzer:
         return out
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=16384)
 def _context_tokens(userwords: tuple[str, ...], context: str) -> tuple[str, ...]:
     """``h:`` words of a heading (cached: every clause under a heading shares it)."""
     tok = _tokenizer(userwords)
     return tuple("h:" + w for w in tok.lcut(normalize(context), HMM=False) if _WORD.search(w) and len(w) > 1)
+
+
+class SparseFeaturizer:
+    """The TF-IDF rows a fitted ``TfidfVectorizer`` with a :class:`ReportAnalyzer` makes,
+    computed without building a prefixed string per n-gram.
+
+    Built from the vectorizer's ``vocabulary_`` and ``idf_`` (and its analyzer's settings);
+    :meth:`transform` gives the same matrix as ``vectorizer.transform`` (sublinear tf,
+    idf, l2 rows) at a fraction of the cost: character n-grams are looked up in a
+    prefix-free dictionary and counted with numpy.
+    """
+
+    def __init__(self, analyzer: ReportAnalyzer, vocabulary: dict[str, int], idf, sublinear: bool,
+                 norm: str | None = "l2"):
+        import numpy as np
+
+        self.analyzer, self.sublinear, self.norm = analyzer, sublinear, norm
+        self.n_features = len(vocabulary)
+        self.chars = {k[2:]: v for k, v in vocabulary.items() if k.startswith("c:")}
+        self.other = {k: v for k, v in vocabulary.items() if not k.startswith("c:")}
+        self.idf = np.asarray(idf, dtype=np.float64)
+
+    def _indices(self, doc) -> list:
+        text, context = (doc, "") if isinstance(doc, str) else doc
+        an, get = self.analyzer, self.chars.get
+        out: list = []
+        for run in _KEEP.findall(normalize(text)):
+            grams: list[str] = list(run)  # k-grams grown one character at a time
+            for k in range(1, an.char_max + 1):
+                if k > 1:
+                    grams = list(map(operator.add, grams, run[k - 1 :]))
+                if k >= an.char_min:
+                    out.extend(map(get, grams))
+        extra = []
+        if an.words:
+            tok = _tokenizer(an.userwords)
+            extra += ["w:" + w for w in tok.lcut(normalize(text), HMM=False)
+                      if _WORD.search(w) and len(w) > 1]
+        if context and an.context:
+            extra += _context_tokens(an.userwords, context)
+        out.extend(map(self.other.get, extra))
+        return out
+
+    def transform(self, docs: list):
+        """CSR matrix (len(docs), n_features), float32 like the vectorizer's output."""
+        import numpy as np
+        from scipy import sparse
+
+        rows, cols = [], []
+        for i, doc in enumerate(docs):
+            idx = [j for j in self._indices(doc) if j is not None]
+            cols.extend(idx)
+            rows.extend([i] * len(idx))
+        nf = self.n_features
+        keys, counts = np.unique(np.asarray(rows, dtype=np.int64) * nf
+                                 + np.asarray(cols, dtype=np.int64), return_counts=True)
+        r, c = keys // nf, keys % nf
+        tf = counts.astype(np.float64)
+        if self.sublinear:
+            tf = np.log(tf) + 1.0
+        val = tf * self.idf[c]
+        if self.norm == "l2":
+            norms = np.sqrt(np.bincount(r, weights=val * val, minlength=len(docs)))
+            val = val / np.where(norms > 0, norms, 1.0)[r]
+        return sparse.csr_matrix((val.astype(np.float32), (r, c)), shape=(len(docs), nf))

@@ -7,6 +7,7 @@ when nothing nominal follows, the object before the number is taken
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _WINDOW = 16
@@ -57,8 +58,10 @@ def _cut_plain(s: str, out: list[tuple[str, str]]) -> None:
         out.extend(_pos_cut(s[pos:]))
 
 
-def _tokens(window: str) -> list[tuple[str, str]]:
-    """Segment a window, keeping quoted names (“五老”) as one nominal token."""
+@functools.lru_cache(maxsize=32768)
+def _tokens(window: str) -> tuple[tuple[str, str], ...]:
+    """Segment a window, keeping quoted names (“五老”) as one nominal token (memoised:
+    reports repeat the same short phrases around their numbers)."""
     out: list[tuple[str, str]] = []
     pos = 0
     for m in _QUOTED.finditer(window):
@@ -77,10 +80,10 @@ def _tokens(window: str) -> list[tuple[str, str]]:
         elif w in _ONE_CHAR_NOUNS:
             f = "n"
         toks.append((w, f))
-    return toks
+    return tuple(toks)
 
 
-def _forward(tokens: list[tuple[str, str]]) -> str:
+def _forward(tokens: tuple[tuple[str, str], ...]) -> str:
     words: list[str] = []
     for i, (w, f) in enumerate(tokens):
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
@@ -95,7 +98,7 @@ def _forward(tokens: list[tuple[str, str]]) -> str:
     return "".join(words)
 
 
-def _backward(tokens: list[tuple[str, str]]) -> str:
+def _backward(tokens: tuple[tuple[str, str], ...]) -> str:
     words: list[str] = []
     n = len(tokens)
     i = n - 1

@@ -8,8 +8,9 @@ category of the activity that contains it.
 
 The model (``extractors/data/category_model.joblib``, built by ``ngreport train``) is
 loaded once per process (:func:`load_model` is cached).  It is a :class:`CategoryModel`:
-a TF-IDF vectorizer over jieba words + character n-grams
-(:class:`extractors.features.ReportAnalyzer`) and, per category, a linear SVM with a
+a TF-IDF vectorizer over character n-grams and heading words
+(:class:`extractors.features.ReportAnalyzer`; rows computed by its fast twin
+:class:`~extractors.features.SparseFeaturizer`) and, per category, a linear SVM with a
 sigmoid calibration, stored as plain arrays so prediction is one sparse matrix product.
 
 Decision rule (probabilities are per-category, one-vs-rest): if the most probable
@@ -77,7 +78,15 @@ class CategoryModel:
         """
         if not texts:
             return np.zeros((0, len(self.keys)))
-        return self.proba_from_matrix(self.vectorizer.transform(texts))
+        return self.proba_from_matrix(self.transform(texts))
+
+    def transform(self, texts: list):
+        """TF-IDF rows of the inputs: the vectorizer's own result, computed by the fast
+        :class:`extractors.features.SparseFeaturizer` when the vectorizer is the usual one."""
+        fast = self.__dict__.get("_fast", False)
+        if fast is False:
+            fast = self.__dict__["_fast"] = _featurizer(self.vectorizer)
+        return fast.transform(texts) if fast else self.vectorizer.transform(texts)
 
     def proba_from_matrix(self, X) -> np.ndarray:
         """Probabilities from an already vectorized (TF-IDF) matrix."""
@@ -87,22 +96,38 @@ class CategoryModel:
     def decide(self, proba: np.ndarray) -> list[list[tuple[str, float]]]:
         """Apply the decision rule: per row, [(key, prob), ...] best first."""
         other = self.keys.index(OTHER)
+        rows = np.arange(len(proba))
+        top = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
+        topv = proba[rows, top]
+        extra = proba >= np.maximum(self.min_extra, self.extra_ratio * topv)[:, None]
+        extra[:, other] = False
+        extra[rows, top] = True
         out = []
-        for row in proba:
-            top = int(row.argmax())
-            if top == other:
-                out.append([(OTHER, float(row[other]))])
-                continue
-            if row[top] < self.min_top:  # nothing probable enough
-                out.append([(OTHER, float(1.0 - row[top]))])
-                continue
-            floor = max(self.min_extra, self.extra_ratio * row[top])
-            chosen = [j for j in np.argsort(-row) if j != other and (j == top or row[j] >= floor)]
-            out.append([(self.keys[j], float(row[j])) for j in chosen])
+        for i, (t, tv) in enumerate(zip(top.tolist(), topv.tolist())):
+            if t == other:
+                out.append([(OTHER, tv)])
+            elif tv < self.min_top:  # nothing probable enough
+                out.append([(OTHER, 1.0 - tv)])
+            else:
+                chosen = np.flatnonzero(extra[i])
+                if len(chosen) > 1:
+                    chosen = chosen[np.argsort(-proba[i, chosen], kind="stable")]
+                out.append([(self.keys[j], float(proba[i, j])) for j in chosen.tolist()])
         return out
 
     def predict(self, texts: list) -> list[list[tuple[str, float]]]:
         return self.decide(self.predict_proba(texts))
+
+
+def _featurizer(vec):
+    """A :class:`SparseFeaturizer` equivalent to ``vec``, or None if ``vec`` is not a plain
+    TF-IDF vectorizer over a :class:`ReportAnalyzer`."""
+    from extractors.features import ReportAnalyzer, SparseFeaturizer
+
+    if not (isinstance(getattr(vec, "analyzer", None), ReportAnalyzer) and vec.use_idf
+            and vec.norm == "l2" and not vec.binary and hasattr(vec, "idf_")):
+        return None
+    return SparseFeaturizer(vec.analyzer, vec.vocabulary_, vec.idf_, vec.sublinear_tf)
 
 
 @functools.lru_cache(maxsize=4)

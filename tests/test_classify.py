@@ -122,6 +122,34 @@ def test_training_reproduces_the_shipped_model(model, labels):
     np.testing.assert_allclose(rebuilt.predict_proba(probe), model.predict_proba(probe), atol=1e-6)
 
 
+@pytest.mark.parametrize("words", [False, True])
+def test_fast_featurizer_equals_the_vectorizer(model, words):
+    """The featurizer used at run time gives the fitted vectorizer's own TF-IDF rows
+    (with and without jieba words, on every sample's activities with their headings)."""
+    import dataclasses
+
+    from extractors.features import SparseFeaturizer
+
+    vec = model.vectorizer
+    an = dataclasses.replace(vec.analyzer, words=words)
+    fast = SparseFeaturizer(an, vec.vocabulary_, vec.idf_, vec.sublinear_tf)
+    slow = dataclasses.replace(vec.analyzer)
+    n = 0
+    for path in sorted((ROOT / "corpus" / "samples").glob("*.txt")):
+        text = path.read_text("utf-8")
+        units = [text[a:b] for a, b in split_activities(text, simple_sentences(text))]
+        probe = list(zip(units, heading_context(units))) + units[:5]
+        vec.set_params(analyzer=an)
+        try:
+            expected = vec.transform(probe).toarray()
+        finally:
+            vec.set_params(analyzer=slow)
+        np.testing.assert_allclose(fast.transform(probe).toarray(), expected, atol=1e-6)
+        n += len(probe)
+    assert n > 300
+    assert model.transform(["组织报告会12场"]).shape == (1, len(vec.vocabulary_))
+
+
 def test_fresh_sentences_get_their_category(model, labels):
     known = set(labels["text"])
     assert not any(t in known for t, _ in FRESH)
