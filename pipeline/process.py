@@ -31,6 +31,9 @@ class FileResult:
     documents: list[Document] = field(default_factory=list)
     removed: list[dict] = field(default_factory=list)
     format: str | None = None
+    #: set by :func:`pipeline.rows.prepare` (in a worker): the store rows instead of documents
+    rows: dict | None = None
+    n_documents: int | None = None
 
 
 # --- components ---------------------------------------------------------------------

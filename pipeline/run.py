@@ -12,6 +12,7 @@ Exit status: 2 if any input file failed, else 0.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -114,22 +115,22 @@ def _render(cons, outdir: Path) -> list[str]:
     return errors
 
 
-def _store_plan(plan: str, store, writer: _Writer, failed: list[str]) -> str | None:
-    """Process and commit the committee's own plan unless it is already stored."""
+def process_for_store(path: str, run_id: str):
+    """The worker's unit of work: process one file and turn it into store rows."""
+    from extractors.names import find_child_names
     from pipeline.process import process_file
+    from pipeline.rows import prepare
 
+    return prepare(process_file(path), run_id, find_child_names)
+
+
+def _plan_job(plan: str, store, failed: list[str]) -> tuple[str | None, bool, int | None]:
+    """(sha256, needs processing, size) of the committee's own plan."""
     sha, size, err = _sha(plan)
     if err:
         failed.append(err)
-        return None
-    if store.known_files().get((plan, sha)) != "ok":
-        res = process_file(plan)
-        res.sha256 = res.sha256 or sha
-        writer.add(res, "plan", size)
-        writer.flush()
-        if res.status != "ok":
-            failed.append(res.error or f"{plan}: error")
-    return sha
+        return None, False, None
+    return sha, store.known_files().get((plan, sha)) != "ok", size
 
 
 def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
@@ -165,7 +166,7 @@ def main(args) -> int:
     from extractors.names import find_child_names
     from pipeline import consolidation, export
     from pipeline.executor import map_files
-    from pipeline.process import process_file
+    from pipeline.rows import n_documents
     from pipeline.store import Store
     from pipeline.units import read_roster
 
@@ -189,17 +190,27 @@ def main(args) -> int:
         run_id = store.begin_run(files, options)
         started = time.time()
         writer = _Writer(store, run_id)
-        plan_sha = _store_plan(args.plan, store, writer, failed) if args.plan else None
+        plan_sha, plan_todo, plan_size = (_plan_job(args.plan, store, failed) if args.plan
+                                          else (None, False, None))
         todo, sizes = _triage(files, plan_sha, store, writer, manifest)
+        jobs = [args.plan] * plan_todo + todo  # the plan first: committed before the reports
+        if args.plan:
+            sizes[args.plan] = (plan_sha, plan_size)
         bar = _progress(len(todo), args)
-        for res in map_files(process_file, todo, workers=args.workers, engine=args.engine,
-                             scheduler=args.scheduler):
+        work = functools.partial(process_for_store, run_id=run_id)
+        for i, res in enumerate(map_files(work, jobs, workers=args.workers, engine=args.engine,
+                                          scheduler=args.scheduler)):
             sha, size = sizes[str(res.path)]
             res.sha256 = res.sha256 or sha
+            if plan_todo and i == 0:
+                writer.add(res, "plan", size)
+                if res.status != "ok":
+                    failed.append(res.error or f"{args.plan}: error")
+                continue
             writer.add(res, "report", size)
             row = manifest[str(res.path)]
             row.update(status=res.status, error=res.error,
-                       n_documents=len(res.documents) if res.status == "ok" else 0)
+                       n_documents=n_documents(res) if res.status == "ok" else 0)
             bar.update(1)
         bar.close()
         writer.flush()

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.document import Document
+from pipeline.rows import ROW_TABLES, file_rows, locator_label, n_documents  # noqa: F401 (re-exported)
 
 _TABLES: dict[str, str] = {
     "runs": "run_id VARCHAR PRIMARY KEY, started TIMESTAMP, finished TIMESTAMP, inputs VARCHAR,"
@@ -91,127 +91,6 @@ def _arrow(name: str, rows: list[tuple]) -> pa.Table:
     cols = list(zip(*rows)) if rows else [()] * len(COLUMNS_OF[name])
     return pa.table([pa.array(c, type=t) for c, t in zip(cols, ARROW_TYPES[name])],
                     names=COLUMNS_OF[name])
-
-
-#: Base tables written per document.
-ROW_TABLES = ("documents", "sections", "activities", "quantities", "flags", "problems",
-              "child_names")
-
-# --- Document -> table rows ---------------------------------------------------------------
-
-
-def _json(v) -> str | None:
-    if v is None or v == {} or v == []:
-        return None
-    return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def _num(v) -> float | None:
-    try:
-        return None if v is None else float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def locator_label(loc: dict) -> str:
-    """A reader's locator as a short Chinese label: 第3页 / 第12段 / 第40行 / 表1第2行第3列."""
-    if not loc or loc.get("synthetic"):
-        return ""
-    if "table" in loc and "row" in loc:
-        return f"表{loc['table'] + 1}第{loc['row'] + 1}行第{loc.get('col', 0) + 1}列"
-    if "page" in loc:
-        return f"第{loc['page']}页"
-    if "paragraph" in loc:
-        return f"第{loc['paragraph'] + 1}段"
-    if "line" in loc:
-        return f"第{loc['line']}行"
-    return ""
-
-
-def _section_role(doc: Document, offset) -> str | None:
-    if offset is None:
-        return None
-    sec = doc.section_at(int(offset))
-    return sec.role if sec else None
-
-
-def _flat_sections(sections, parent=None, acc=None) -> list:
-    """Depth-first (section, parent index) pairs."""
-    acc = [] if acc is None else acc
-    for sec in sections:
-        acc.append((sec, parent))
-        _flat_sections(sec.children, len(acc) - 1, acc)
-    return acc
-
-
-def _flag_row(doc: Document, i: int, f: dict) -> tuple:
-    spans = f.get("spans") or []
-    qs = [j for j in (f.get("quantities") or []) if 0 <= j < len(doc.quantities)]
-    start = end = sentence = None
-    if qs:
-        q = doc.quantities[qs[0]]
-        start, end = q.get("start"), q.get("end")
-    elif spans:
-        start, end = spans[0].get("start"), spans[0].get("end")
-    if start is not None and 0 <= start < len(doc.text):
-        s = doc.sentence_at(start)
-        sentence = doc.text[s[0]:s[1]] if s else None
-    evidence = f.get("expected") or "；".join(str(s.get("text", "")) for s in spans) or None
-    return (doc.doc_id, i, "document", f.get("type"), f.get("severity"), f.get("message"),
-            evidence, f.get("expected"), start, end, sentence, _json(qs), _json(spans),
-            _json(f.get("detail")), None)
-
-
-def document_rows(doc: Document, sha: str, run_id: str, names_fn=None) -> dict[str, list[tuple]]:
-    """All base-table rows of one document."""
-    did, text = doc.doc_id, doc.text
-    out: dict[str, list[tuple]] = {t: [] for t in ROW_TABLES}
-    out["documents"].append((
-        did, sha, doc.source, doc.article, doc.title, doc.doc_type, doc.reporting_unit,
-        doc.level, doc.recipient, doc.year, _json(doc.years), doc.issued, _json(doc.anonymised),
-        bool(doc.relevant), doc.relevance_reason, doc.format, doc.encoding,
-        _json(list(doc.categories)), len(doc.quantities), len(text), text, False, run_id))
-    for i, (sec, parent) in enumerate(_flat_sections(doc.sections)):
-        out["sections"].append((did, i, parent, sec.heading, sec.level, sec.role, sec.marker,
-                                sec.start, sec.end, sec.heading_start, sec.heading_end))
-    for i, a in enumerate(doc.activities):
-        s, e = a.get("start"), a.get("end")
-        t = a.get("text") or (text[s:e] if s is not None and e is not None else None)
-        extra = {k: v for k, v in a.items() if k not in ("start", "end", "text", "category")}
-        out["activities"].append((did, i, s, e, t, a.get("category"), _section_role(doc, s),
-                                  _json(extra)))
-    for i, q in enumerate(doc.quantities):
-        sent = q.get("sentence") or None
-        if not sent and q.get("start") is not None:
-            sent = doc.sentence_at(q["start"])
-        ss, se = (sent[0], sent[1]) if sent else (None, None)
-        loc = ""
-        if q.get("start") is not None and 0 <= q["start"] < len(text):
-            loc = locator_label(doc.locate(q["start"]))
-        links = q.get("links") or {}
-        out["quantities"].append((
-            did, i, q.get("text"), _num(q.get("value")), _num(q.get("low")), _num(q.get("high")),
-            q.get("unit"), q.get("kind"), bool(q.get("approx")), bool(q.get("redacted")),
-            q.get("subject"), q.get("role"), q.get("period"), q.get("category"), q.get("start"),
-            q.get("end"), ss, se, text[ss:se] if ss is not None else None,
-            _section_role(doc, q.get("start")), q.get("rule"), links.get("part_of"),
-            _json(links), _json(q.get("cell")), loc))
-    for i, f in enumerate(doc.flags):
-        out["flags"].append(_flag_row(doc, i, f))
-    for i, p in enumerate(doc.problems):
-        s, e = p.get("start"), p.get("end")
-        out["problems"].append((did, i, s, e, p.get("text") or text[s:e], p.get("theme")))
-    if names_fn is not None:
-        out["child_names"].extend((did, s, e) for s, e in names_fn(text))
-    return out
-
-
-def file_rows(docs: list[Document], sha: str, run_id: str, names_fn=None) -> dict[str, list]:
-    out: dict[str, list[tuple]] = {t: [] for t in ROW_TABLES}
-    for doc in docs:
-        for name, rows in document_rows(doc, sha, run_id, names_fn).items():
-            out[name].extend(rows)
-    return out
 
 
 #: Tables recomputed from the current rows at the end of every run.
@@ -290,7 +169,8 @@ class Store:
         """Write processed files in ONE transaction (each file wholly in or out).
 
         ``items`` are ``(result, role, size)`` with ``result`` a FileResult-like object
-        (path, sha256, status, error, documents) and role 'report' or 'plan'.  A file whose
+        (path, sha256, status, error, documents — or ready ``rows`` from
+        :func:`pipeline.rows.prepare`) and role 'report' or 'plan'.  A file whose
         documents are already stored under its sha256 (a copy, or a file changed back) is
         recorded without storing the documents again.
         """
@@ -303,16 +183,18 @@ class Store:
         now = _now()
         for res, role, size in items:
             path, sha, status = str(res.path), res.sha256, res.status
-            docs = list(res.documents or []) if status == "ok" else []
-            same_as, n_docs = None, len(docs)
+            same_as, n_docs = None, n_documents(res) if status == "ok" else 0
             if status == "ok" and sha in ok_sha:  # contents already stored: no new documents
                 known_path, n_docs = ok_sha[sha]
                 same_as = known_path if known_path != path else None
                 status = "duplicate" if same_as else "ok"
             elif status == "ok":
                 ok_sha[sha] = (path, n_docs)
-                for name, rows in file_rows(docs, sha, run_id, self.names_fn).items():
-                    tables[name].extend(rows)
+                rows = getattr(res, "rows", None)
+                if rows is None:
+                    rows = file_rows(list(res.documents or []), sha, run_id, self.names_fn)
+                for name, part in rows.items():
+                    tables[name].extend(part)
             file_rows_.append((path, sha, role, status, res.error, n_docs, same_as, size,
                                run_id, now, False))
         cols = ", ".join(COLUMNS_OF["files"])
