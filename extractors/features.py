@@ -17,7 +17,7 @@ Before tokenising, text is NFKC-folded and every run of digits or redaction
 placeholders (x/X/×/*) becomes ``0``, so figures do not become features.
 
 The user dictionary words are passed in (the pipeline reads
-``extractors/data/userdict.txt``); nothing here touches files.
+``extractors/data/userdict.txt``; :func:`package_userwords` reads the packaged copy).
 """
 from __future__ import annotations
 
@@ -71,6 +71,40 @@ def _tokenizer(userwords: tuple[str, ...]):
     return tok
 
 
+@functools.lru_cache(maxsize=1)
+def _package_userdict() -> str:
+    from importlib import resources
+
+    return (resources.files("extractors") / "data" / "userdict.txt").read_text("utf-8")
+
+
+def package_userwords() -> tuple[str, ...]:
+    """The words of the packaged domain dictionary (``extractors/data/userdict.txt``)."""
+    return parse_userdict(_package_userdict())
+
+
+def userdict_tags(text: str) -> dict[str, str]:
+    """Part-of-speech tags a user dictionary gives ("word freq tag" lines)."""
+    tags = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and not parts[0].startswith("#") and not parts[-1].isdigit():
+            tags[parts[0]] = parts[-1]
+    return tags
+
+
+@functools.lru_cache(maxsize=1)
+def pos_tokenizer():
+    """A jieba part-of-speech tokenizer over the private tokenizer with the domain
+    dictionary: one dictionary per process, shared with the classifier's heading words,
+    and independent of whatever else changes the process-wide ``jieba`` state."""
+    import jieba.posseg
+
+    pos = jieba.posseg.POSTokenizer(_tokenizer(package_userwords()))
+    pos.word_tag_tab.update(userdict_tags(_package_userdict()))
+    return pos
+
+
 @dataclass(frozen=True)
 class ReportAnalyzer:
     """Callable text -> feature tokens (``w:`` words and ``c:`` char n-grams)."""
@@ -105,26 +139,28 @@ def _context_tokens(userwords: tuple[str, ...], context: str) -> tuple[str, ...]
 
 
 class SparseFeaturizer:
-    """The TF-IDF rows a fitted ``TfidfVectorizer`` with a :class:`ReportAnalyzer` makes,
-    computed without building a prefixed string per n-gram.
+    """The TF-IDF rows of a fitted ``TfidfVectorizer`` (sublinear tf, idf, l2 rows) over a
+    :class:`ReportAnalyzer`, computed without scikit-learn and without building a prefixed
+    string per character n-gram.
 
-    Built from the vectorizer's ``vocabulary_`` and ``idf_`` (and its analyzer's settings);
-    :meth:`transform` gives the same matrix as ``vectorizer.transform`` (sublinear tf,
-    idf, l2 rows) at a fraction of the cost: character n-grams are looked up in a
-    prefix-free dictionary and counted with numpy.
+    Built from the fitted vectorizer's ``vocabulary_`` and ``idf_``: n-grams are looked
+    up in a prefix-free dictionary and counted with numpy.  Tests check that the rows
+    equal the vectorizer's own.  Needs only numpy (scipy for :meth:`transform`), so a
+    worker process classifying activities never imports scikit-learn.
     """
 
-    def __init__(self, analyzer: ReportAnalyzer, vocabulary: dict[str, int], idf, sublinear: bool,
-                 norm: str | None = "l2"):
+    def __init__(self, analyzer: ReportAnalyzer, vocabulary: dict[str, int], idf,
+                 sublinear: bool = True):
         import numpy as np
 
-        self.analyzer, self.sublinear, self.norm = analyzer, sublinear, norm
+        self.analyzer, self.sublinear = analyzer, sublinear
         self.n_features = len(vocabulary)
         self.chars = {k[2:]: v for k, v in vocabulary.items() if k.startswith("c:")}
         self.other = {k: v for k, v in vocabulary.items() if not k.startswith("c:")}
         self.idf = np.asarray(idf, dtype=np.float64)
 
     def _indices(self, doc) -> list:
+        """Vocabulary indices (None: unknown) of one input's features."""
         text, context = (doc, "") if isinstance(doc, str) else doc
         an, get = self.analyzer, self.chars.get
         out: list = []
@@ -145,14 +181,19 @@ class SparseFeaturizer:
         out.extend(map(self.other.get, extra))
         return out
 
-    def transform(self, docs: list):
-        """CSR matrix (len(docs), n_features), float32 like the vectorizer's output."""
+    def _token_indices(self, tokens: list[str]) -> list:
+        """Vocabulary indices of already analysed feature tokens (``c:``/``w:``/``h:``)."""
+        return [self.chars.get(t[2:]) if t.startswith("c:") else self.other.get(t) for t in tokens]
+
+    def triples(self, docs: list, analysed: bool = False):
+        """(row, column, value) arrays of the TF-IDF matrix, sorted by row then column.
+        ``analysed``: the inputs are token lists from the analyzer, not texts."""
         import numpy as np
-        from scipy import sparse
 
         rows, cols = [], []
         for i, doc in enumerate(docs):
-            idx = [j for j in self._indices(doc) if j is not None]
+            idx = [j for j in (self._token_indices(doc) if analysed else self._indices(doc))
+                   if j is not None]
             cols.extend(idx)
             rows.extend([i] * len(idx))
         nf = self.n_features
@@ -163,7 +204,12 @@ class SparseFeaturizer:
         if self.sublinear:
             tf = np.log(tf) + 1.0
         val = tf * self.idf[c]
-        if self.norm == "l2":
-            norms = np.sqrt(np.bincount(r, weights=val * val, minlength=len(docs)))
-            val = val / np.where(norms > 0, norms, 1.0)[r]
-        return sparse.csr_matrix((val.astype(np.float32), (r, c)), shape=(len(docs), nf))
+        norms = np.sqrt(np.bincount(r, weights=val * val, minlength=len(docs)))
+        return r, c, (val / np.where(norms > 0, norms, 1.0)[r]).astype(np.float32)
+
+    def transform(self, docs: list, analysed: bool = False):
+        """CSR matrix (len(docs), n_features), float32 like the vectorizer's output."""
+        from scipy import sparse
+
+        r, c, val = self.triples(docs, analysed)
+        return sparse.csr_matrix((val, (r, c)), shape=(len(docs), self.n_features))

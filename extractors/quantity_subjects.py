@@ -1,7 +1,7 @@
 """The noun phrase a quantity counts ("1200多名五老" -> 五老).
 
-Only a short window around the number is segmented (jieba, dictionary only, no HMM),
-never the whole text.  The phrase after the unit wins ("12万名青少年参加" -> 青少年);
+Only a short window around the number is segmented (jieba with the domain dictionary,
+dictionary only, no HMM), never the whole text.  The phrase after the unit wins ("12万名青少年参加" -> 青少年);
 when nothing nominal follows, the object before the number is taken
 ("举办家风家训报告会320场次" -> 家风家训报告会).
 """
@@ -28,6 +28,11 @@ _VERBISH = re.compile(
     r"^(?:广泛|积极|深入|认真|主动|共同|先后|分别|开展|参观|参加|参与|受到|得到|获得|进行|签订|"
     r"建立|组成|投身|收听|收看|返乡|实现|完成|发放|接受|学习|作了|做了)|"
     r"^(?:被|在|到|从|为|向|对|给|把|将|由|是|有)$")
+# Verbs (some tagged as nouns or names: 新建/ns, 力争/nz) that govern a following noun
+# ("新建儿童之家" -> 儿童之家) but name the activity when they end the phrase ("视力筛查8次").
+_LEADING_VERB = re.compile(
+    r"^(?:力争|新建|新增|建成|检查|排查|督查|走访|慰问|举办|召开|推动|推进|资助|救助|表彰|筛查|"
+    r"落实|加强)$")
 _DROP_HEAD = re.compile(r"^(?:的|等|各类|各种|各级|其中|共|共有|有|了|为|是|达|达到|计)+")
 _BAD_SUBJECT = re.compile(r"^(?:以上|以下|左右|余|多|其中|的|等|人|者)$")
 
@@ -37,13 +42,9 @@ _tokenizer = None
 def _pos_cut(s: str) -> list[tuple[str, str]]:
     global _tokenizer
     if _tokenizer is None:
-        import logging
+        from extractors.features import pos_tokenizer
 
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(logging.WARNING)
-        _tokenizer = jieba.posseg.dt
+        _tokenizer = pos_tokenizer()
     return [(w.word, w.flag) for w in _tokenizer.lcut(s, HMM=False)]
 
 
@@ -71,11 +72,10 @@ def _tokens(window: str) -> tuple[tuple[str, str], ...]:
         pos = m.end()
     if pos < len(window):
         _cut_plain(window[pos:], out)
+    out = [(w, f) for w, f in out if w.strip() and w not in "“”\"「」『』‘’'"]
     toks = []
-    for w, f in out:
-        if not w.strip() or w in "“”\"「」『』‘’'":
-            continue
-        if f != "Q" and _VERBISH.match(w):
+    for i, (w, f) in enumerate(out):
+        if f != "Q" and (_VERBISH.match(w) or i + 1 < len(out) and _LEADING_VERB.match(w)):
             f = "v"
         elif w in _ONE_CHAR_NOUNS:
             f = "n"

@@ -88,6 +88,8 @@ _EVENT_NOUNS = re.compile(
     r"督查|仪式|典礼|宣传|巡演|论坛|沙龙|[^工协学]会|节)$")
 _HEAD = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?=[\u4e00-\u9fff]{2,}$)")
 _PEOPLE_NOUNS = re.compile(r"^(人|个人|同志|学生|儿童|家庭成员)")
+# heads that make a people word a place or body: 儿童之家, 学生活动中心, 少年宫
+_PLACE_HEAD = re.compile(r"(之家|家园|课堂|学校|书屋|基地|宫|室|站|中心|园|馆|所|组|队|会|委)$")
 
 
 def unit_kind(unit: str) -> str:
@@ -114,7 +116,7 @@ def refine_kind(unit: str, kind: str, subject: str | None, context: str = "") ->
             return "events"
         if _ITEM_NOUNS.search(subject):
             return "items"
-        if unit == "个" and _PEOPLE_NOUNS.search(subject):
+        if unit == "个" and _PEOPLE_NOUNS.search(subject) and not _PLACE_HEAD.search(subject):
             return "people"
     if unit in ("次", "期", "场", "轮") and _ITEM_NOUNS.search(subject):
         return kind

@@ -6,12 +6,13 @@ document's sentences into clauses; every clause (headings included: a heading su
 classified in one batch by the shipped linear model, and each quantity takes the
 category of the activity that contains it.
 
-The model (``extractors/data/category_model.joblib``, built by ``ngreport train``) is
+The model (``extractors/data/category_model.pkl.xz``, built by ``ngreport train``) is
 loaded once per process (:func:`load_model` is cached).  It is a :class:`CategoryModel`:
-a TF-IDF vectorizer over character n-grams and heading words
-(:class:`extractors.features.ReportAnalyzer`; rows computed by its fast twin
-:class:`~extractors.features.SparseFeaturizer`) and, per category, a linear SVM with a
-sigmoid calibration, stored as plain arrays so prediction is one sparse matrix product.
+TF-IDF features over character n-grams and heading words
+(:class:`extractors.features.ReportAnalyzer`, rows computed by
+:class:`~extractors.features.SparseFeaturizer` from the fitted vocabulary and idf) and, per
+category, a linear SVM with a sigmoid calibration, stored as plain arrays: predicting needs
+numpy only (scikit-learn is for training; a worker never imports it).
 
 Decision rule (probabilities are per-category, one-vs-rest): if the most probable
 column is ``other`` or its probability is below ``min_top`` the activity is ``other``;
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,16 +49,16 @@ CATEGORIES: tuple[str, ...] = (
 )
 OTHER = "other"
 DATA_DIR = Path(__file__).resolve().parent.parent / "extractors" / "data"
-MODEL_PATH = DATA_DIR / "category_model.joblib"
+MODEL_PATH = DATA_DIR / "category_model.pkl.xz"
 USERDICT_PATH = DATA_DIR / "userdict.txt"
 
 
 @dataclass
 class CategoryModel:
-    """A fitted vectorizer plus one calibrated linear scorer per category column."""
+    """TF-IDF features plus one calibrated linear scorer per category column."""
 
     keys: tuple[str, ...]
-    vectorizer: Any
+    features: Any  # extractors.features.SparseFeaturizer
     coef: np.ndarray  # (n_keys, n_features) float32
     intercept: np.ndarray  # (n_keys,)
     cal_a: np.ndarray  # sigmoid calibration: p = 1 / (1 + exp(a * score + b))
@@ -78,20 +78,22 @@ class CategoryModel:
         """
         if not texts:
             return np.zeros((0, len(self.keys)))
-        return self.proba_from_matrix(self.transform(texts))
-
-    def transform(self, texts: list):
-        """TF-IDF rows of the inputs: the vectorizer's own result, computed by the fast
-        :class:`extractors.features.SparseFeaturizer` when the vectorizer is the usual one."""
-        fast = self.__dict__.get("_fast", False)
-        if fast is False:
-            fast = self.__dict__["_fast"] = _featurizer(self.vectorizer)
-        return fast.transform(texts) if fast else self.vectorizer.transform(texts)
+        r, c, val = self.features.triples(texts)
+        scores = np.zeros((len(texts), len(self.keys)), dtype=np.float64)
+        if len(r):  # rows are sorted: sum each row's weighted coefficient columns
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+            coef_t = self.__dict__.get("_coef_t")
+            if coef_t is None:
+                coef_t = self.__dict__["_coef_t"] = np.ascontiguousarray(self.coef.T)
+            scores[r[starts]] = np.add.reduceat(coef_t[c] * val[:, None], starts, axis=0)
+        return self._calibrate(scores)
 
     def proba_from_matrix(self, X) -> np.ndarray:
-        """Probabilities from an already vectorized (TF-IDF) matrix."""
-        scores = np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept
-        return 1.0 / (1.0 + np.exp(self.cal_a * scores + self.cal_b))
+        """Probabilities from an already vectorized (TF-IDF, sparse) matrix."""
+        return self._calibrate(np.asarray(X @ self.coef.T, dtype=np.float64))
+
+    def _calibrate(self, scores: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(self.cal_a * (scores + self.intercept) + self.cal_b))
 
     def decide(self, proba: np.ndarray) -> list[list[tuple[str, float]]]:
         """Apply the decision rule: per row, [(key, prob), ...] best first."""
@@ -119,32 +121,14 @@ class CategoryModel:
         return self.decide(self.predict_proba(texts))
 
 
-def _featurizer(vec):
-    """A :class:`SparseFeaturizer` equivalent to ``vec``, or None if ``vec`` is not a plain
-    TF-IDF vectorizer over a :class:`ReportAnalyzer`."""
-    from extractors.features import ReportAnalyzer, SparseFeaturizer
-
-    if not (isinstance(getattr(vec, "analyzer", None), ReportAnalyzer) and vec.use_idf
-            and vec.norm == "l2" and not vec.binary and hasattr(vec, "idf_")):
-        return None
-    return SparseFeaturizer(vec.analyzer, vec.vocabulary_, vec.idf_, vec.sublinear_tf)
-
-
 @functools.lru_cache(maxsize=4)
 def load_model(path: str | None = None) -> CategoryModel:
     """Load (once per process and path) the shipped or a given category model."""
-    import joblib
-    import sklearn
+    import lzma
+    import pickle
 
-    model = joblib.load(path or MODEL_PATH)
-    built = model.versions.get("sklearn")
-    if built and built != sklearn.__version__:
-        warnings.warn(
-            f"category model built with scikit-learn {built}, running {sklearn.__version__}; "
-            "run `ngreport train` if predictions look wrong",
-            stacklevel=2,
-        )
-    return model
+    with lzma.open(path or MODEL_PATH, "rb") as f:
+        return pickle.load(f)
 
 
 def _other_activity(start: int, end: int, prob: float) -> dict[str, Any]:

@@ -16,19 +16,13 @@ import numpy as np
 
 from pipeline.classify import CATEGORIES
 from pipeline.train import (
-    _identity, analyze_all, fit_model, label_matrix, labels_hash, load_labels, userwords, with_context,
+    analyze_all, fit_model, label_matrix, labels_hash, load_labels, userwords, with_context,
 )
 
 
 def _vectorize_tokens(model, tokens: list[list[str]]):
     """TF-IDF of pre-analysed texts with the model's fitted vocabulary (no re-tokenising)."""
-    vec = model.vectorizer
-    analyzer = vec.analyzer
-    vec.set_params(analyzer=_identity)
-    try:
-        return vec.transform(tokens)
-    finally:
-        vec.set_params(analyzer=analyzer)
+    return model.features.transform(tokens, analysed=True)
 
 
 def _indicator(decided: list[list[tuple[str, float]]]) -> np.ndarray:

@@ -48,7 +48,9 @@ def warm_up() -> None:
         import jieba
 
         jieba.setLogLevel(60)
-        jieba.initialize()
+        from extractors.features import pos_tokenizer
+
+        pos_tokenizer().tokenizer.initialize()  # the one dictionary the pipeline segments with
     except Exception:  # noqa: BLE001 - warming up is an optimisation only
         pass
     try:

@@ -92,7 +92,7 @@ def fit_model(tokens: list[list[str]], Y: np.ndarray, words: tuple[str, ...],
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from extractors.features import ReportAnalyzer
+    from extractors.features import ReportAnalyzer, SparseFeaturizer
 
     vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
     X = vec.fit_transform(tokens)
@@ -105,9 +105,9 @@ def fit_model(tokens: list[list[str]], Y: np.ndarray, words: tuple[str, ...],
         coef[k] = cc.estimator.coef_[0]
         intercept[k] = cc.estimator.intercept_[0]
         cal_a[k], cal_b[k] = cc.calibrators[0].a_, cc.calibrators[0].b_
-    vec.set_params(analyzer=ReportAnalyzer(words))
+    features = SparseFeaturizer(ReportAnalyzer(words), vec.vocabulary_, vec.idf_, sublinear=True)
     return CategoryModel(
-        keys=CATEGORIES, vectorizer=vec, coef=coef, intercept=intercept, cal_a=cal_a, cal_b=cal_b,
+        keys=CATEGORIES, features=features, coef=coef, intercept=intercept, cal_a=cal_a, cal_b=cal_b,
         data_sha256=data_sha256, n_train=len(tokens), versions={"sklearn": sklearn.__version__},
     )
 
@@ -122,9 +122,12 @@ def train(labels_dir: str | Path) -> CategoryModel:
 
 
 def save_model(model: CategoryModel, path: str | Path) -> None:
-    import joblib
+    """Pickle (xz-compressed) the model: plain arrays and dicts, no scikit-learn objects."""
+    import lzma
+    import pickle
 
-    joblib.dump(model, path, compress=("xz", 6))
+    with lzma.open(path, "wb", preset=6) as f:
+        pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def main(args: argparse.Namespace) -> int:
