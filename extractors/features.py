@@ -22,7 +22,6 @@ The user dictionary words are passed in (the pipeline reads
 from __future__ import annotations
 
 import functools
-import operator
 import re
 import threading
 import unicodedata
@@ -138,13 +137,21 @@ def _context_tokens(userwords: tuple[str, ...], context: str) -> tuple[str, ...]
     return tuple("h:" + w for w in tok.lcut(normalize(context), HMM=False) if _WORD.search(w) and len(w) > 1)
 
 
+def _pack(gram: str) -> int:
+    code = 0
+    for ch in gram:
+        code = (code << 16) | ord(ch)
+    return code | (len(gram) << 48)
+
+
 class SparseFeaturizer:
     """The TF-IDF rows of a fitted ``TfidfVectorizer`` (sublinear tf, idf, l2 rows) over a
     :class:`ReportAnalyzer`, computed without scikit-learn and without building a prefixed
     string per character n-gram.
 
-    Built from the fitted vectorizer's ``vocabulary_`` and ``idf_``: n-grams are looked
-    up in a prefix-free dictionary and counted with numpy.  Tests check that the rows
+    Built from the fitted vectorizer's ``vocabulary_`` and ``idf_``: character n-grams are
+    packed into integers from code-point arrays and looked up by binary search, then
+    counted, all in numpy.  Tests check that the rows
     equal the vectorizer's own.  Needs only numpy (scipy for :meth:`transform`), so a
     worker process classifying activities never imports scikit-learn.
     """
@@ -159,27 +166,62 @@ class SparseFeaturizer:
         self.other = {k: v for k, v in vocabulary.items() if not k.startswith("c:")}
         self.idf = np.asarray(idf, dtype=np.float64)
 
-    def _indices(self, doc) -> list:
-        """Vocabulary indices (None: unknown) of one input's features."""
-        text, context = (doc, "") if isinstance(doc, str) else doc
-        an, get = self.analyzer, self.chars.get
-        out: list = []
-        for run in _KEEP.findall(normalize(text)):
-            grams: list[str] = list(run)  # k-grams grown one character at a time
-            for k in range(1, an.char_max + 1):
-                if k > 1:
-                    grams = list(map(operator.add, grams, run[k - 1 :]))
-                if k >= an.char_min:
-                    out.extend(map(get, grams))
-        extra = []
+    def _gram_table(self):
+        """Sorted int64 codes of the vocabulary's character n-grams and their columns.
+        A code packs an n-gram exactly: its length in bits 48+, then 16 bits per
+        character (every character :data:`_KEEP` admits is below U+A000)."""
+        import numpy as np
+
+        table = self.__dict__.get("_grams")
+        if table is None:
+            codes = np.array([_pack(g) for g in self.chars], dtype=np.int64)
+            cols = np.fromiter(self.chars.values(), dtype=np.int64, count=len(self.chars))
+            order = np.argsort(codes)
+            table = self.__dict__["_grams"] = (codes[order], cols[order])
+        return table
+
+    def _char_grams(self, joined: str):
+        """(row, column) arrays of every known character n-gram of normalised texts joined
+        by NUL (row = input number), computed on code-point arrays (no string per n-gram)."""
+        import numpy as np
+
+        an = self.analyzer
+        codes, cols = self._gram_table()
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        keep = (((cp >= 0x3400) & (cp <= 0x9FFF)) | ((cp >= 0x41) & (cp <= 0x5A))
+                | ((cp >= 0x61) & (cp <= 0x7A)) | (cp == 0x30))
+        row = np.cumsum(cp == 0)
+        rows, out = [], []
+        ok, code = keep.copy(), cp.copy()
+        for k in range(1, an.char_max + 1):
+            n = len(cp) - k + 1
+            if n <= 0:
+                break
+            if k > 1:  # extend every (k-1)-gram by the character that follows it
+                ok = ok[:n] & keep[k - 1 :]
+                code = (code[:n] << 16) | cp[k - 1 :]
+            if k < an.char_min or not len(codes):
+                continue
+            sel = np.flatnonzero(ok)
+            key = code[sel] | (k << 48)
+            pos = np.minimum(np.searchsorted(codes, key), len(codes) - 1)
+            hit = codes[pos] == key
+            rows.append(row[sel[hit]])
+            out.append(cols[pos[hit]])
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(rows), np.concatenate(out)
+
+    def _other_indices(self, text: str, context: str) -> list[int]:
+        """Columns of the word (``w:``) and heading (``h:``) features of one input."""
+        an, extra = self.analyzer, []
         if an.words:
             tok = _tokenizer(an.userwords)
             extra += ["w:" + w for w in tok.lcut(normalize(text), HMM=False)
                       if _WORD.search(w) and len(w) > 1]
         if context and an.context:
             extra += _context_tokens(an.userwords, context)
-        out.extend(map(self.other.get, extra))
-        return out
+        return [j for j in map(self.other.get, extra) if j is not None]
 
     def _token_indices(self, tokens: list[str]) -> list:
         """Vocabulary indices of already analysed feature tokens (``c:``/``w:``/``h:``)."""
@@ -190,15 +232,24 @@ class SparseFeaturizer:
         ``analysed``: the inputs are token lists from the analyzer, not texts."""
         import numpy as np
 
-        rows, cols = [], []
-        for i, doc in enumerate(docs):
-            idx = [j for j in (self._token_indices(doc) if analysed else self._indices(doc))
-                   if j is not None]
-            cols.extend(idx)
-            rows.extend([i] * len(idx))
+        if analysed:
+            rows, cols = [], []
+            for i, doc in enumerate(docs):
+                idx = [j for j in self._token_indices(doc) if j is not None]
+                cols.extend(idx)
+                rows.extend([i] * len(idx))
+            rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        else:
+            pairs = [(d, "") if isinstance(d, str) else d for d in docs]
+            # one NFKC + number pass over all inputs; NUL separators neither compose nor match
+            rows, cols = self._char_grams(normalize("\x00".join(t.replace("\x00", " ")
+                                                                for t, _ in pairs)))
+            more = [(i, j) for i, (t, c) in enumerate(pairs) for j in self._other_indices(t, c)]
+            if more:
+                r2, c2 = np.asarray(more, dtype=np.int64).T
+                rows, cols = np.concatenate([rows, r2]), np.concatenate([cols, c2])
         nf = self.n_features
-        keys, counts = np.unique(np.asarray(rows, dtype=np.int64) * nf
-                                 + np.asarray(cols, dtype=np.int64), return_counts=True)
+        keys, counts = np.unique(rows * nf + cols, return_counts=True)
         r, c = keys // nf, keys % nf
         tf = counts.astype(np.float64)
         if self.sublinear:
