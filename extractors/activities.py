@@ -49,6 +49,7 @@ _HEADING_LINE = re.compile(
 _SPACE = " \t\r\n\u3000\xa0"
 _LEAD_PUNCT = " \t\r\n\u3000\xa0,，、;；:：。"
 _OPEN, _CLOSE = "“‘《「『", "”’》」』"
+_OPEN_RE = re.compile(f"[{_OPEN}]")
 
 
 def _quoted(text: str, start: int, end: int) -> set[int]:
@@ -92,7 +93,9 @@ def _split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
     inner = set(_cuts_by(_FINAL, text, start, end))
     inner.update(_cuts_by(_SEMI, text, start, end))
     inner.update(_cuts_by(_ENUM, text, start, end))
-    cuts = set(_line_cuts(text, start, end)) | (inner - _quoted(text, start, end))
+    if inner and _OPEN_RE.search(text, start, end):
+        inner -= _quoted(text, start, end)
+    cuts = set(_line_cuts(text, start, end)) | inner
     bounds = [start, *sorted(c for c in cuts if start < c < end), end]
     pieces = list(zip(bounds[:-1], bounds[1:]))
     out: list[tuple[int, int]] = []

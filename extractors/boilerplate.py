@@ -58,8 +58,7 @@ def _is_menu(line: str) -> bool:
 
 
 def _only_url(line: str) -> bool:
-    rest = _URL.sub("", line)
-    return bool(_URL.search(line)) and len(CJK.findall(rest)) <= 12
+    return bool(_URL.search(line)) and len(CJK.findall(_URL.sub("", line))) <= 12
 
 
 def classify_line(line: str) -> LineDecision:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -90,12 +91,14 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     return text, enc
 
 
+_BINARY = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")  # control characters text never has
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:20000]
     if not sample:
         return False
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\r\n\t\f") or c == "\ufffd")
-    return bad > 0.02 * len(sample)
+    return len(_BINARY.findall(sample)) > 0.02 * len(sample)
 
 
 def read_text(path: str, data: bytes, sha256: str) -> RawFile:
