@@ -13,6 +13,7 @@ Exit status: 2 if any input file failed, else 0.
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
 import sys
 import time
@@ -101,18 +102,43 @@ def _progress(total: int, args):
     return tqdm(total=total, disable=quiet, file=sys.stderr, unit="file", desc="ngreport")
 
 
-def _render(cons, outdir: Path) -> list[str]:
-    """Call the renderers; a missing or failing renderer is reported, not fatal."""
-    errors = []
-    for module, name in (("render_xlsx", "consolidated.xlsx"),
-                         ("render_docx", "consolidated-report.docx"),
-                         ("render_html", "report.html")):
-        try:
-            mod = __import__(f"pipeline.{module}", fromlist=["write"])
-            mod.write(cons, outdir / name)
-        except Exception as e:  # noqa: BLE001 - one output must not prevent the others
-            errors.append(f"{name}: {type(e).__name__}: {e}")
-    return errors
+_OUTPUTS = (("render_xlsx", "consolidated.xlsx"), ("render_docx", "consolidated-report.docx"),
+            ("render_html", "report.html"), ("export", "data"))
+#: The consolidation being rendered (read by forked render processes, never pickled).
+_CONS = None
+
+
+def _render_one(module: str, name: str, outdir: Path) -> str | None:
+    """Write one output; a failing renderer is reported, not fatal."""
+    try:
+        mod = __import__(f"pipeline.{module}", fromlist=["write"])
+        if module == "export":
+            mod.write_parquet(_CONS, outdir / name)
+        else:
+            mod.write(_CONS, outdir / name)
+    except Exception as e:  # noqa: BLE001 - one output must not prevent the others
+        return f"{name}: {type(e).__name__}: {e}"
+    return None
+
+
+def _render(cons, outdir: Path, workers: int = 1) -> list[str]:
+    """Write Excel, Word, HTML and Parquet; with several workers, in forked processes at
+    once (they share the consolidation copy-on-write)."""
+    global _CONS
+    _CONS = cons
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(min(workers, len(_OUTPUTS)), mp_context=ctx) as pool:
+                futures = [pool.submit(_render_one, m, n, outdir) for m, n in _OUTPUTS]
+                errors = [f.result() for f in futures]
+        else:
+            errors = [_render_one(m, n, outdir) for m, n in _OUTPUTS]
+    finally:
+        _CONS = None
+    return [e for e in errors if e]
 
 
 def process_for_store(path: str, run_id: str):
@@ -165,7 +191,7 @@ def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
 def main(args) -> int:
     from extractors.names import find_child_names
     from pipeline import consolidation, export
-    from pipeline.executor import map_files
+    from pipeline.executor import default_workers, map_files
     from pipeline.rows import n_documents
     from pipeline.store import Store
     from pipeline.units import read_roster
@@ -229,9 +255,9 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
-    export.write_parquet(cons, outdir / "data")
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
-    render_errors = _render(cons, outdir)
+    workers = args.workers if args.workers and args.workers > 0 else default_workers()
+    render_errors = _render(cons, outdir, workers if args.engine == "local" else 1)
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     for line in render_errors:
