@@ -8,9 +8,10 @@ are yielded.
 
 * ``engine="local", workers=1``: a plain loop in this process.
 * ``engine="local", workers=N``: a :class:`concurrent.futures.ProcessPoolExecutor` of N
-  worker processes (``forkserver`` start method, the fork server pre-imports the
-  pipeline); each worker limits BLAS/OpenMP to one thread and runs ``initializer``
-  (default :func:`warm_up`: loads jieba, the classifier and every lazy resource once).
+  worker processes (``forkserver`` start method; the fork server imports
+  :mod:`pipeline.warm`, which loads jieba, the classifier and every lazy resource, so
+  workers fork warm); each worker limits BLAS/OpenMP to one thread and runs
+  ``initializer`` (default :func:`warm_up`, then nearly free).
 * ``engine="dask"``: tasks go to a Dask distributed cluster (``scheduler`` address such
   as ``tcp://host:8786``), or to a fresh :class:`dask.distributed.LocalCluster` of
   ``workers`` single-threaded worker processes when no address is given.  Workers run
@@ -129,9 +130,8 @@ def _map_processes(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
                    initializer: Callable[[], None] | None, window: int | None) -> Iterator[Any]:
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        # the fork server imports the pipeline once; workers fork from it with it loaded
-        ctx.set_forkserver_preload(["pipeline.process", "pipeline.components", "pipeline.classify",
-                                    "jieba", "jieba.posseg"])
+        # the fork server loads the pipeline and its models once; workers fork from it warm
+        ctx.set_forkserver_preload(["pipeline.warm"])
     else:
         ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
