@@ -11,11 +11,15 @@
    ``map_files`` on all workers (the executor's own speed-up);
 4. ``ngreport run`` end to end in a fresh process with ``--workers 1`` and with
    ``--workers <cpus>`` (wall clock, including start-up, store, consolidation, outputs),
-   sampling the resident memory of the run's whole process tree every 50 ms.
+   sampling the memory of the run's whole process tree every 50 ms: the sum of each
+   process's PSS (shared pages divided among their sharers, so the fork server's models
+   and a forked renderer's copy-on-write pages count once); the summed RSS, which counts
+   them once per process, is printed alongside.
 
 The last line is machine-readable:
 ``reports_per_s=X floor_reports_per_s=F ratio_to_floor=R speedup=S peak_rss_mb=M``
-(X: end to end on one core; S: one-core time / all-cores time; M: peak of the all-cores run).
+(X: end to end on one core; S: one-core time / all-cores time; M: the larger peak of the
+two runs' process-tree memory, PSS).
 """
 from __future__ import annotations
 
@@ -33,34 +37,43 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (0 once it is gone)."""
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) bytes of a process and all its descendants ((0, 0) once it is gone).
+
+    RSS summed over processes counts every shared page (the fork server's loaded models,
+    a forked renderer's copy-on-write view of its parent) once per process; PSS divides
+    each shared page among the processes sharing it, so its sum is the tree's memory.
+    """
     import psutil
 
     try:
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0, 0
+    rss = pss = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
+            info = p.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
-    return total
+    return rss, pss
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, list]:
-    """Run ``cmd``; return (wall seconds, peak tree RSS bytes, exit code, [(epoch, rss)])."""
-    samples: list[tuple[float, int]] = []
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, int, list]:
+    """Run ``cmd``; return (wall seconds, peak tree PSS, peak tree RSS, exit code,
+    [(epoch, pss)])."""
+    samples: list[tuple[float, int, int]] = []
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            samples.append((time.time(), tree_rss(proc.pid)))
+            rss, pss = tree_memory(proc.pid)
+            samples.append((time.time(), pss, rss))
             done.wait(0.05)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -71,7 +84,9 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, 
     th.join()
     if proc.returncode != 0:
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
-    return wall, max((r for _, r in samples), default=0), proc.returncode, samples
+    peak_pss = max((p for _, p, _ in samples), default=0)
+    peak_rss = max((r for _, _, r in samples), default=0)
+    return wall, peak_pss, peak_rss, proc.returncode, [(t, p) for t, p, _ in samples]
 
 
 def phases(db: Path) -> tuple[float, float, float] | None:
@@ -167,16 +182,16 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o", str(out),
                    "--roster", str(corpus / "roster.csv"), "--plan", str(corpus / "plan.txt"),
                    "--workers", str(workers), "--no-progress"]
-            wall, peak, code, samples = run_measured(cmd, env)
+            wall, peak, peak_rss, code, samples = run_measured(cmd, env)
             results[workers] = (wall, peak)
             print(f"ngreport run --workers {workers}: {n / wall:8.1f} reports/s "
-                  f"{mb / wall:6.2f} MB/s  wall {wall:7.1f} s  peak RSS {peak / 2**20:7.0f} MB"
-                  f"  exit {code}")
+                  f"{mb / wall:6.2f} MB/s  wall {wall:7.1f} s  peak memory {peak / 2**20:7.0f} MB"
+                  f" (PSS; summed RSS {peak_rss / 2**20:.0f} MB)  exit {code}")
             split = phases(out / "ngreport.duckdb")
             if split:
                 files_peak = max((r for t, r in samples if t <= split[2]), default=0)
                 print(f"    files phase (run start -> last commit) {split[0]:7.1f} s = "
-                      f"{n / max(split[0], 1e-9):6.1f} reports/s, peak RSS "
+                      f"{n / max(split[0], 1e-9):6.1f} reports/s, peak memory "
                       f"{files_peak / 2**20:.0f} MB; consolidation + outputs {split[1]:6.1f} s; "
                       f"start-up and output files {wall - split[0] - split[1]:5.1f} s")
         w1, peak1 = results[1]
