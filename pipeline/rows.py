@@ -14,10 +14,13 @@ ROW_TABLES = ("documents", "sections", "activities", "quantities", "flags", "pro
               "child_names")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+
+
 def _json(v) -> str | None:
     if v is None or v == {} or v == []:
         return None
-    return json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+    return _ENCODE(v)
 
 
 def _num(v) -> float | None:
