@@ -9,8 +9,9 @@
 3. the per-file pipeline alone (``process_file`` in this process, warmed up) - what the
    per-report work costs without start-up, store and outputs - and the same through
    ``map_files`` on all workers (the executor's own speed-up);
-4. ``ngreport run`` end to end in a fresh process with ``--workers 1`` and with
-   ``--workers <cpus>`` (wall clock, including start-up, store, consolidation, outputs),
+4. ``ngreport run`` end to end in a fresh process with ``--workers 1``, pinned to one CPU
+   (so DuckDB's and numpy's threads share it too), and with ``--workers <cpus>``
+   unpinned (wall clock, including start-up, store, consolidation, outputs),
    sampling the memory of the run's whole process tree every 50 ms: the sum of each
    process's PSS (shared pages divided among their sharers, so the fork server's models
    and a forked renderer's copy-on-write pages count once); the summed RSS, which counts
@@ -62,12 +63,15 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, int, list]:
-    """Run ``cmd``; return (wall seconds, peak tree PSS, peak tree RSS, exit code,
-    [(epoch, pss)])."""
+def run_measured(cmd: list[str], env: dict[str, str], cpus: set[int] | None = None
+                 ) -> tuple[float, int, int, int, list]:
+    """Run ``cmd`` (pinned to ``cpus`` if given, it and every thread and child it starts);
+    return (wall seconds, peak tree PSS, peak tree RSS, exit code, [(epoch, pss)])."""
     samples: list[tuple[float, int, int]] = []
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=pin)
     done = threading.Event()
 
     def sample() -> None:
@@ -182,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o", str(out),
                    "--roster", str(corpus / "roster.csv"), "--plan", str(corpus / "plan.txt"),
                    "--workers", str(workers), "--no-progress"]
-            wall, peak, peak_rss, code, samples = run_measured(cmd, env)
+            one_core = {min(os.sched_getaffinity(0))} if workers == 1 and hasattr(
+                os, "sched_setaffinity") else None  # one core: DuckDB's threads included
+            wall, peak, peak_rss, code, samples = run_measured(cmd, env, one_core)
             results[workers] = (wall, peak)
             print(f"ngreport run --workers {workers}: {n / wall:8.1f} reports/s "
                   f"{mb / wall:6.2f} MB/s  wall {wall:7.1f} s  peak memory {peak / 2**20:7.0f} MB"

@@ -106,6 +106,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+#: WAL size that triggers a DuckDB checkpoint (see Store.__init__).
+CHECKPOINT_THRESHOLD = "256MB"
+
+
 class Store:
     """A DuckDB database file holding everything ``ngreport run`` extracted."""
 
@@ -117,6 +121,11 @@ class Store:
         self._paths: set[str] | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
+        # A checkpoint rewrites each table's open row group; for ``documents`` (one row, and
+        # the whole text, per report) that is every report so far, so checkpointing every
+        # 16 MB of WAL (DuckDB's default) made each commit slower than the last (2.6 ms per
+        # file at 300 files, 10 ms at 2,000).  Checkpoint rarely; a crash still replays the WAL.
+        self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute(SCHEMA)
 
     def close(self) -> None:
