@@ -88,27 +88,27 @@ def stages(db: Path, work: Path) -> dict[str, tuple[float, float]]:
         return out
 
     cf.cross_document_flags = timed  # consolidation imports it at call time
-    try:
-        with Store(copy) as store:
+    with Store(copy) as store:  # open while cross-document flags run again: texts stream from it
+        try:
             t, c = time.perf_counter(), time.process_time()
             cons = consolidation.build(store)
             wall, cpu = time.perf_counter() - t, time.process_time() - c
-    finally:
-        cf.cross_document_flags = original
-    n_docs = len(cons.documents)
-    print(f"{n_docs} documents, {len(cons.quantities)} quantities, {len(cons.flags)} flags "
-          f"({int((cons.flags.get('origin') == 'cross').sum()) if 'origin' in cons.flags else '?'}"
-          " cross-document)")
-    print("stages:")
-    clock.add("consolidation.build (all)", wall, cpu)
-    if "time" in captured:
-        clock.add("  of which cross-document flags", *captured["time"])
-        docs, _, texts, _ = captured["args"]
-        flags = clock("cross-document flags (again)", original, *captured["args"],
-                      **captured["kwargs"])
-        clock("  copied_text alone", cf.copied_passages, docs, texts)
-        print("  cross-document flags by type: "
-              + ", ".join(f"{k} {v}" for k, v in flags["type"].value_counts().items()))
+        finally:
+            cf.cross_document_flags = original
+        n_docs = len(cons.documents)
+        print(f"{n_docs} documents, {len(cons.quantities)} quantities, {len(cons.flags)} flags "
+              f"({int((cons.flags.get('origin') == 'cross').sum()) if 'origin' in cons.flags else '?'}"
+              " cross-document)")
+        print("stages:")
+        clock.add("consolidation.build (all)", wall, cpu)
+        if "time" in captured:
+            clock.add("  of which cross-document flags", *captured["time"])
+            docs, _, texts, _ = captured["args"]
+            flags = clock("cross-document flags (again)", original, *captured["args"],
+                          **captured["kwargs"])
+            clock("  copied_text alone", cf.copied_passages, docs, texts)
+            print("  cross-document flags by type: "
+                  + ", ".join(f"{k} {v}" for k, v in flags["type"].value_counts().items()))
     clock("render_xlsx.write", render_xlsx.write, cons, work / "consolidated.xlsx")
     clock("render_docx.write", render_docx.write, cons, work / "consolidated-report.docx")
     clock("render_html.write", render_html.write, cons, work / "report.html")

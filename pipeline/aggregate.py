@@ -34,16 +34,20 @@ _VALS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"
 
 def summable(quantities: pd.DataFrame) -> pd.DataFrame:
     """The quantity rows that may be added up (see the module rules)."""
-    q = quantities
+    return quantities[summable_mask(quantities)] if len(quantities) else quantities.iloc[0:0]
+
+
+def summable_mask(q: pd.DataFrame) -> pd.Series:
+    """Which quantity rows may be added up (see the module rules)."""
     if not len(q):
-        return q.iloc[0:0]
+        return pd.Series(False, index=q.index)
     keep = (q["role"].eq("achieved") & q["kind"].isin(SUMMABLE_KINDS) & q["unit_id"].notna())
     if "part_of" in q.columns:
         keep &= q["part_of"].isna()
     if "period" in q.columns:
         period = q["period"].fillna("").astype(str)
-        keep &= ~period.map(lambda p: any(w in p for w in _PERIOD_EXCLUDE))
-    return q[keep]
+        keep &= ~period.str.contains("|".join(_PERIOD_EXCLUDE), regex=True)
+    return keep
 
 
 def own_aggregates(quantities: pd.DataFrame) -> pd.DataFrame:

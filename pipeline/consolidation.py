@@ -7,10 +7,13 @@ the user asked for ``--show-names``; renderers print what they are given.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
+
+from pipeline.store_reads import Texts, read_frame
 
 #: Column order of every table (the contract shared with the renderers and exports).
 COLUMNS: dict[str, list[str]] = {
@@ -32,6 +35,10 @@ COLUMNS: dict[str, list[str]] = {
     "unmatched": ["doc_id", "source", "reporting_unit"],
 }
 
+#: The quantity columns the aggregates and gap lists read (the long texts are left behind).
+_SUMMED = ["doc_id", "unit_id", "year", "role", "kind", "category", "subject", "unit", "value",
+           "low", "high", "approx", "redacted", "part_of", "period"]
+
 GAP_TYPES = ("plan_item_uncovered", "missing_metric", "target_unmet", "missing_submission")
 
 
@@ -44,7 +51,7 @@ def conform(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
     """Return ``df`` with exactly the contract columns (missing ones added as null)."""
     if df is None or len(df.columns) == 0:
         return empty_frame(name)
-    df = df.copy()
+    df = df.copy(deep=False)  # columns are added to the copy only; the data is not copied
     for c in COLUMNS[name]:
         if c not in df.columns:
             df[c] = None
@@ -167,15 +174,31 @@ def masker(names: set[str]):
 
     def apply(s):
         return pattern.sub(lambda m: masked[m.group()], s) if isinstance(s, str) else s
+    apply.pattern = pattern  # lets mask_frame find the cells to change on whole columns
     return apply
 
 
 def mask_frame(df: pd.DataFrame, fn) -> pd.DataFrame:
-    """Apply ``fn`` to every free-text column of ``df`` (ids and codes are left alone)."""
-    df = df.copy()
+    """Apply ``fn`` to every free-text column of ``df`` (ids and codes are left alone); a
+    :func:`masker` is applied only to the cells its pattern finds (one vectorised search);
+    only the columns that change are copied."""
+    df = df.copy(deep=False)
+    pattern = getattr(fn, "pattern", None)
     for c in df.columns:
-        if c not in _NOT_TEXT and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])):
-            df[c] = df[c].map(fn)
+        s = df[c]
+        if c in _NOT_TEXT or not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        if pattern is None:
+            df[c] = s.map(fn)
+            continue
+        try:
+            hit = s.str.contains(pattern.pattern, regex=True, na=False).astype(bool)
+        except (AttributeError, TypeError, ValueError):  # no strings at all, or odd values
+            hit = pd.Series(True, index=s.index)
+        if hit.any():
+            s = s.copy()
+            s.loc[hit] = s[hit].map(fn)
+            df[c] = s
     return df
 
 
@@ -189,16 +212,16 @@ def _join(v) -> str:
     return "、".join(str(c) for c in cats or [])
 
 
-def _duplicates(docs: pd.DataFrame) -> list:
+def _duplicates(doc_ids: list[str], texts: Mapping[str, str | None]) -> list:
     """For each document, the first document (by doc_id) with the same text once
     whitespace is removed (the same report sent twice, e.g. as .txt and .docx), else None."""
     import hashlib
-    import re
 
     first: dict[str, str] = {}
     out = []
-    for doc_id, text in zip(docs["doc_id"], docs["text"]):
-        key = hashlib.sha1(re.sub(r"\s+", "", text or "").encode("utf-8")).hexdigest()
+    for doc_id in doc_ids:
+        text = texts[doc_id]
+        key = hashlib.sha1("".join((text or "").split()).encode("utf-8")).hexdigest()  # no \s
         out.append(first.setdefault(key, doc_id) if key in first else None)
         first.setdefault(key, doc_id)
     return out
@@ -212,11 +235,12 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
 
     cur = ("d.sha256 IN (SELECT sha256 FROM files WHERE NOT superseded AND role = '{}' "
            "AND status IN ('ok', 'duplicate'))")
-    docs = store.df(f"SELECT d.* FROM documents d WHERE NOT d.superseded AND {cur.format('report')}"
-                    f" AND NOT {cur.format('plan')} ORDER BY d.doc_id")
+    docs = read_frame(store, "SELECT d.* EXCLUDE (text) FROM documents d WHERE NOT "
+                      f"d.superseded AND {cur.format('report')} AND NOT {cur.format('plan')} "
+                      "ORDER BY d.doc_id")
     plan = store.df(f"SELECT d.* FROM documents d WHERE NOT d.superseded AND {cur.format('plan')}"
                     " ORDER BY d.doc_id")
-    docs["duplicate_of"] = _duplicates(docs)
+    docs["duplicate_of"] = _duplicates(list(docs["doc_id"]), Texts(store, docs["doc_id"]))
     counted = docs["relevant"].astype(bool) & docs["duplicate_of"].isna()
     roster = store.table("roster")
     units, matches = build_units(normalise_roster(roster) if len(roster) else None,
@@ -230,25 +254,25 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
     meta = docs[["doc_id", "unit_id", "year", "doc_type", "source", "relevant"]]
     ids = list(docs["doc_id"])
 
-    def rows_of(table: str, doc_ids: list[str]) -> pd.DataFrame:
+    def rows_of(table: str, doc_ids: list[str], cols: str = "*") -> pd.DataFrame:
         order = "q_index" if table == "quantities" else "idx"
-        return store.df(f'SELECT * FROM "{table}" WHERE doc_id IN '
-                        f"(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, {order}", [doc_ids])
+        return read_frame(store, f'SELECT {cols} FROM "{table}" WHERE doc_id IN '
+                          f"(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, {order}", [doc_ids])
 
     q = rows_of("quantities", ids).merge(meta, on="doc_id", how="left")
     rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
     q["counted"] = q["doc_id"].isin(set(rel_ids))  # relevant, not a second copy
-    qrel = q[q["counted"]]
+    qrel = q.loc[q["counted"].to_numpy(), _SUMMED]  # what aggregates and gaps read
     aggs = aggregate.aggregates(qrel, units)
     rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
-    gap_frames, plan_info, year = _gap_lists(rdocs, qrel, units, plan, rows_of)
+    gap_frames, plan_info, year = _gap_lists(rdocs, qrel, units, plan, rows_of, store)
     gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
     probs = rows_of("problems", rel_ids).merge(meta[["doc_id", "unit_id"]], on="doc_id")
-    flags = store.df('SELECT * FROM flags WHERE origin = \'document\' AND doc_id IN '
-                     '(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx', [ids])
+    flags = read_frame(store, "SELECT * FROM flags WHERE origin = 'document' AND doc_id IN "
+                       "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx", [ids])
     flags = flags.drop(columns=["source"], errors="ignore").merge(
         meta[["doc_id", "unit_id", "source"]], on="doc_id", how="left")
-    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], q, units)
+    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], q, units, store)
     themes = gaps.problem_themes(probs, units)
 
     fn = (lambda s: s) if show_names else masker(set(store.df(
@@ -263,14 +287,14 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
     run.setdefault("plan", plan_info)
     run.setdefault("year", year)
     return Consolidation(
-        units=units, documents=mask_frame(docs.drop(columns=["text"]), fn),
+        units=units, documents=mask_frame(docs, fn),
         quantities=mask_frame(q, fn), aggregates=aggs, gaps=gap_df,
         problems=mask_frame(probs, fn), flags=mask_frame(all_flags, fn),
         unmatched=mask_frame(unmatched, fn), run=run)
 
 
 def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
-               plan: pd.DataFrame, rows_of) -> tuple[list[pd.DataFrame], dict | None, int | None]:
+               plan: pd.DataFrame, rows_of, store) -> tuple[list[pd.DataFrame], dict | None, int | None]:
     """The four gap lists for one year: the plan's year when reports of it exist, else the
     latest year reported (reports without a year count for any year)."""
     from pipeline import gaps
@@ -291,7 +315,12 @@ def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
     items = gaps.plan_items(p["text"], rows_of("sections", [p["doc_id"]]),
                             rows_of("activities", [p["doc_id"]]))
     rids = list(gdocs["doc_id"])
-    clauses = gaps.report_clauses(gdocs, rows_of("activities", rids), rows_of("sections", rids))
+    acts = rows_of("activities", rids, "doc_id, text, category, section_role")
+    bare = gdocs.loc[~gdocs["doc_id"].isin(set(acts["doc_id"])), "doc_id"]  # need their text
+    texts = Texts(store, bare)
+    gdocs = gdocs.assign(text=[texts[d] if d in texts.pos else None for d in gdocs["doc_id"]])
+    clauses = gaps.report_clauses(gdocs, acts, rows_of("sections", rids,
+                                                       'doc_id, role, start, "end"'))
     pq = rows_of("quantities", list(plan["doc_id"]))
     pq = pq[pq["role"] == "target"]
     frames[:0] = [gaps.plan_coverage(items, clauses, reporting),
@@ -301,16 +330,17 @@ def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
     return frames, info, focus
 
 
-def _cross_flags(docs: pd.DataFrame, q: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Cross-document flags over the counted reports (empty if the module is missing)."""
+def _cross_flags(docs: pd.DataFrame, q: pd.DataFrame, units: pd.DataFrame,
+                 store) -> pd.DataFrame:
+    """Cross-document flags over the counted reports (empty if the module is missing); the
+    texts are streamed from the store."""
     try:
         from pipeline.crossflags import cross_document_flags
     except ImportError:
         return pd.DataFrame(columns=COLUMNS["flags"])
-    rel = docs
-    texts = dict(zip(rel["doc_id"], rel["text"]))
-    d = conform(rel.drop(columns=["text"]), "documents")
-    qq = conform(q[q["doc_id"].isin(texts)], "quantities")
+    texts = Texts(store, docs["doc_id"])
+    d = conform(docs, "documents")
+    qq = conform(q.loc[q["doc_id"].isin(texts.pos).to_numpy(), COLUMNS["quantities"]], "quantities")
     out = cross_document_flags(d, qq, texts, units)
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])

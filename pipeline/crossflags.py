@@ -8,9 +8,8 @@ documents (and different units of the roster) say:
 * ``parent_less_than_children``: a parent's figure below the sum of its children's;
 * ``implausible_jump``: ×10 year over year, or a unit above an ancestor two levels up;
 * ``copied_text``: ≥100 characters shared near-verbatim with another document, after each
-  document's own unit and place names are replaced by a placeholder (shared winnowed
-  character k-grams, matched for the whole corpus with one sort, chained into candidate
-  regions, then verified and extended with difflib);
+  document's own unit and place names are replaced by a placeholder (:mod:`pipeline.copied`;
+  ``texts`` may be a lazy mapping: only fingerprints of every text are kept);
 * ``round_numbers``: a unit whose figures are multiples of 100 far more often than its
   peers' (one-sided binomial test against the pooled rate of the other units).
 
@@ -19,25 +18,21 @@ linearly with the number of reports (``bench/consolidate.py``).
 """
 from __future__ import annotations
 
-import bisect
 import math
 import re
-from difflib import SequenceMatcher
-from itertools import pairwise
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from extractors.flags import ADDITIVE, half_step
+from pipeline.copied import copied_passages
 
 COLUMNS = ["doc_id", "unit_id", "type", "severity", "message", "evidence", "source", "start",
            "end", "sentence_text", "other_doc_id"]
-_PLACE = re.compile(r"(?:[\u4e00-\u9fff]{2}|[Xx×*]{1,4})(?:省|市|县|区|镇|乡|街道)")
-_NOISE = re.compile(_PLACE.pattern + r"|\s+")  # compiled once: its CJK class is costly
 _LEVEL = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级",
           "village": "村级"}
 _SCOPE = re.compile(r"^(?:全(?:省|市|县|区|镇|乡|街道|村|社区)|本(?:省|市|县|区|镇|乡)|各级|共计|共|累计|合计)+")
-_UNIT_SUFFIX = re.compile(r"(关心下一代工作委员会|关工委|关工小组|委员会)$")
 _KEY = ["subj", "kind", "cat"]           # a metric: subject (scope words removed), kind, category
 _G = ["unit_id", "year", *_KEY]          # one unit's metric in one year
 _USED = ["doc_id", "unit_id", "year", "text", "value", "low", "high", "kind", "approx",
@@ -127,13 +122,19 @@ def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
     kids, groups, out = kids.merge(tot[by], on=by).sort_values("_pos"), {}, []
     for *key, u, t, d in zip(*(kids[c] for c in by), kids["unit_id"], kids["text"], kids["doc_id"]):
         groups.setdefault(tuple(key), []).append((u, t, d))
-    for r in tot.sort_values("first").itertuples(index=False):
-        top, ks = v.iloc[r.top].to_dict(), groups[(r.parent, r.year, r.subj, r.kind, r.cat)]
+    tot = tot.sort_values("first")
+    for r, top in zip(tot.itertuples(index=False), _records(v, tot["top"])):
+        ks = groups[(r.parent, r.year, r.subj, r.kind, r.cat)]
         parts = "、".join(f"{name.get(u, u)} {t}" for u, t, _ in ks)
         out.append(_row(top, "parent_less_than_children", "warning",
                         f"上级单位{r.year}年的“{r.subj}”少于下级单位所报之和。",
                         f"上级“{top['text']}”；下级合计 ≥ {_fmt(r.total)}（{parts}）", ks[0][2]))
     return out
+
+
+def _records(df: pd.DataFrame, rows) -> list[dict]:
+    """The rows at positions ``rows`` as dicts (one conversion for them all)."""
+    return df.iloc[np.asarray(rows, dtype=np.int64)].to_dict("records")
 
 
 def _ancestors(units: pd.DataFrame) -> pd.DataFrame:
@@ -157,8 +158,8 @@ def _jumps(m: pd.DataFrame, v: pd.DataFrame, units, ratio: float = 10.0) -> list
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.maximum(lo[1:] / hi[:-1], lo[:-1] / hi[1:])
         hit = same & (year[1:] - year[:-1] <= 2) & (np.minimum(lo[1:], lo[:-1]) > 0) & (r >= ratio)
-        for i in np.flatnonzero(hit):
-            a, b = one.iloc[i].to_dict(), one.iloc[i + 1].to_dict()
+        hits = np.flatnonzero(hit)
+        for i, a, b in zip(hits, _records(one, hits), _records(one, hits + 1)):
             out.append(_row(b, "implausible_jump", "warning",
                             f"“{b['subj']}”从{a['year']}年到{b['year']}年变化了{_fmt(round(r[i], 1))}倍，请核实。",
                             f"{a['year']}年“{a['text']}”（{a['source']}）→ {b['year']}年“{b['text']}”", a["doc_id"]))
@@ -171,8 +172,7 @@ def _jumps(m: pd.DataFrame, v: pd.DataFrame, units, ratio: float = 10.0) -> list
     x = m[_G + ["lo"]].assign(_pos=np.arange(len(m))).merge(anc, on="unit_id")
     x = x.merge(tops, on=["anc", "year", *_KEY])
     x = x[x["lo"] > x["top_hi"]].sort_values(["_pos", "depth"]).drop_duplicates("_pos")
-    for pos, t, a in zip(x["_pos"], x["_top"], x["anc"]):
-        r, top = m.iloc[pos].to_dict(), v.iloc[t].to_dict()
+    for a, r, top in zip(x["anc"], _records(m, x["_pos"]), _records(v, x["_top"])):
         out.append(_row(r, "implausible_jump", "warning",
                         f"下级单位的“{r['subj']}”超过了{_LEVEL.get(level.get(a), '上级')}单位同一年的数字。",
                         f"本单位“{r['text']}”；{top['source']}“{top['text']}”", top["doc_id"]))
@@ -185,7 +185,7 @@ def _binom_tail(k: int, n: int, p: float) -> float:
 
 
 def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05) -> list[dict]:
-    q = quantities
+    q = quantities[[c for c in _USED if c in quantities.columns]]
     ok = (q["kind"].isin(ADDITIVE) & ~q["approx"].fillna(False).astype(bool)
           & ~q["redacted"].fillna(False).astype(bool) & q["value"].notna() & q["unit_id"].notna())
     q = q[ok]
@@ -214,177 +214,7 @@ def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05
     return out
 
 
-def _normalise(text: str, names: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Text without whitespace, unit and place names replaced by 〇 (one ``finditer`` over
-    ``names|place|\\s+``, only the names compiled per text); and the offset map: (start in
-    the result, start in ``text``) of every piece (see :func:`_offset`)."""
-    alts = sorted({x for x in names if x and len(x) >= 2}, key=len, reverse=True)
-    npat = re.compile("|".join(re.escape(a) for a in alts)) if alts else None
-    chars, index, pos, n = [], [], 0, 0
-    nm, gm = npat.search(text) if npat else None, _NOISE.search(text)
-    while nm or gm:
-        m = nm if nm and (gm is None or nm.start() <= gm.start()) else gm
-        for piece, orig in [(text[pos:m.start()], pos)] + [("〇", m.start())] * (not m.group().isspace()):
-            chars.append(piece)
-            index.append((n, orig))
-            n += len(piece)
-        pos = m.end()
-        nm = npat.search(text, pos) if nm and nm.start() < pos else nm
-        gm = _NOISE.search(text, pos) if gm and gm.start() < pos else gm
-    return "".join([*chars, text[pos:]]), [*index, (n, pos)]
-
-
-def _offset(index: list[tuple[int, int]], x: int) -> int:
-    """The offset in the original text of character ``x`` of the normalised text."""
-    start, orig = index[bisect.bisect_right(index, (x, math.inf)) - 1]
-    return orig + x - start
-
-
-def _names(row) -> list[str]:
-    return [x for n in (row.get("reporting_unit"), row.get("unit_name")) if isinstance(n, str) and n
-            for x in (n, _UNIT_SUFFIX.sub("", n))]
-
-
-def _passages(a: str, b: str, a0: int, b0: int, min_chars: int, gap: int = 6):
-    """Near-verbatim passages shared by a[a0:] and b[b0:] (offsets in a and b)."""
-    cur = None  # the last matching block (size 0) ends the last passage
-    for ba, bb, size in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
-        if size and cur and ba - cur[1] <= gap and 0 <= bb - cur[3] <= gap:
-            cur = [cur[0], ba + size, cur[2], bb + size, cur[4] + size]
-            continue
-        if cur and cur[4] >= min_chars and cur[4] >= 0.9 * (cur[1] - cur[0]):
-            yield cur[0] + a0, cur[1] + a0, cur[2] + b0, cur[3] + b0
-        cur = [ba, ba + size, bb, bb + size, size] if size else None
-
-
-def _fingerprints(t: str, k: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """(hashes, positions) of the winnowed k-grams of ``t``: the smallest hash of every ``w``
-    consecutive k-grams, so a run of ≥ w+k-1 shared characters shares one every ≤ w."""
-    n = len(t) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    c = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    h = np.zeros(n, dtype=np.uint64)
-    for j in range(k):
-        h = h * np.uint64(1000003) + c[j:j + n]
-    h = (h ^ (h >> np.uint64(31))) * np.uint64(0x9E3779B97F4A7C15)
-    win = np.lib.stride_tricks.sliding_window_view(h, min(w, n))
-    pos = np.unique(win.argmin(axis=1) + np.arange(len(win)))
-    return h[pos], pos
-
-
-def _ramp(sizes: np.ndarray) -> np.ndarray:
-    """0, 1, …, s-1 for each s in ``sizes``, concatenated."""
-    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-
-
-def _seed_pairs(norm: list[str], k: int, w: int, common: int, max_bucket: int = 64,
-                chunk: int = 1_000_000):
-    """(da, pa, db, pb) chunks: all pairs of fingerprints (doc a < doc b) of one k-gram in 2…
-    ``common``+1 documents (more: 套话) and ≤ ``max_bucket`` times (filler), by one sort; a
-    chunk holds every pair of a range of documents a, about ``chunk`` pairs (bounded memory)."""
-    fps = [_fingerprints(t, k, w) for t in norm]
-    h = np.concatenate([f for f, _ in fps] + [np.zeros(0, dtype=np.uint64)])
-    o = np.argsort(h, kind="stable")  # within a k-gram: doc order, then position
-    p = np.concatenate([pos for _, pos in fps] + [np.zeros(0, dtype=np.int64)])[o].astype(np.int32)
-    h, d = h[o], np.repeat(np.arange(len(fps), dtype=np.int32), [len(pos) for _, pos in fps])[o]
-    new = np.r_[True, h[1:] != h[:-1]][:len(h)]
-    starts = np.flatnonzero(new)
-    sizes = np.diff(np.r_[starts, len(h)])
-    ndocs = np.add.reduceat((new | np.r_[True, d[1:] != d[:-1]][:len(h)]).astype(np.int64),
-                            starts) if len(h) else sizes
-    keep = (ndocs >= 2) & (ndocs <= common + 1) & (sizes <= max_bucket)
-    st, sz = starts[keep], sizes[keep]
-    first = np.repeat(st, sz) + _ramp(sz)      # every member of a kept k-gram …
-    after = np.repeat(st + sz, sz) - first - 1  # … paired with the members after it
-    cum = np.cumsum(np.bincount(d[first], weights=after, minlength=len(fps)))
-    edges = np.unique(np.r_[0, np.searchsorted(cum, np.arange(chunk, cum[-1] if len(cum) else 0,
-                                                              chunk)), len(fps)])
-    for lo, hi in pairwise(edges):
-        sel = (d[first] >= lo) & (d[first] < hi)
-        i = np.repeat(first[sel], after[sel])
-        j = i + 1 + _ramp(after[sel])
-        i, j = i[d[i] != d[j]], j[d[i] != d[j]]
-        if len(i):
-            yield d[i].astype(np.int64), p[i], d[j], p[j]
-
-
-def _regions(norm: list[str], k: int, w: int, common: int, min_cover: int, gap: int,
-             band: int) -> list[tuple[int, ...]]:
-    """Candidate regions (da, db, a0, a1, b0, b1), sorted: seeds of one document pair in one
-    diagonal band, ≤ ``gap`` apart, whose k-grams cover ≥ ``min_cover`` characters."""
-    found: set[tuple[int, ...]] = set()
-    for da, pa, db, pb in _seed_pairs(norm, k, w, common):
-        pair, pa, diag = da * len(norm) + db, pa.astype(np.int64), pb - pa
-        for off in (0, band // 2):   # two staggered diagonal bands, so no passage is split
-            bnd = (diag + off) // band
-            bnd -= bnd.min()
-            nb, npos = int(bnd.max()) + 1, int(pa.max()) + 1
-            o = (np.argsort((pair * nb + bnd) * npos + pa) if int(pair.max() + 1) * nb * npos < 2**62
-                 else np.lexsort((pa, bnd, pair)))
-            p_, b_, s_, d_ = pair[o], bnd[o], pa[o], diag[o]
-            lane = np.r_[True, (p_[1:] != p_[:-1]) | (b_[1:] != b_[:-1])]
-            shift = np.cumsum(lane) * (int(s_.max()) + k + gap + 1)
-            reach = np.maximum.accumulate(shift + s_ + k) - shift  # furthest k-gram end so far
-            new = np.r_[True, lane[1:] | (s_[1:] - reach[:-1] > gap)]
-            brk = np.flatnonzero(new)
-            cover = np.where(new, k, np.clip(s_ + k - np.maximum(s_, np.r_[0, reach[:-1]]), 0, k))
-            sel = np.add.reduceat(cover, brk) >= min_cover
-            found.update(zip(*(x.tolist() for x in (
-                p_[brk[sel]] // len(norm), p_[brk[sel]] % len(norm),
-                np.minimum.reduceat(s_, brk)[sel], np.maximum.reduceat(s_ + k, brk)[sel],
-                np.minimum.reduceat(s_ + d_, brk)[sel], np.maximum.reduceat(s_ + d_ + k, brk)[sel]))))
-    return sorted(found)
-
-
-def _verify(ta: str, tb: str, box: tuple[int, ...], min_chars: int, margin: int) -> list[tuple]:
-    """Passages in the region ``box`` = (a0, a1, b0, b1) ± ``margin``, whole: one that reaches
-    the border of what was compared is compared again with twice the margin."""
-    from rapidfuzz.distance import LCSseq
-
-    while True:
-        a0, a1 = max(box[0] - margin, 0), min(box[1] + margin, len(ta))
-        b0, b1 = max(box[2] - margin, 0), min(box[3] + margin, len(tb))
-        sa, sb = ta[a0:a1], tb[b0:b1]
-        if LCSseq.similarity(sa, sb, score_cutoff=min_chars) < min_chars:
-            return []  # difflib's matching blocks are a common subsequence: cannot reach it
-        ps = list(_passages(sa, sb, a0, b0, min_chars))
-        if not any((0 < a0 >= p[0] - 8) or (0 < b0 >= p[2] - 8) or (len(ta) > a1 <= p[1] + 8)
-                   or (len(tb) > b1 <= p[3] + 8) for p in ps):
-            return ps
-        box, margin = (a0, a1, b0, b1), 2 * margin
-
-
-def copied_passages(documents: pd.DataFrame, texts: dict[str, str], min_chars: int = 100,
-                    k: int = 8, w: int = 8, common: int = 25, gap: int = 32, band: int = 32,
-                    margin: int = 32) -> list[dict]:
-    """Pairs of documents sharing ≥ ``min_chars`` near-verbatim, as offset records.
-
-    Seeds are winnowed ``k``-character fingerprints (≥ 1 per ``w`` positions) shared by two
-    normalised texts (not k-grams of more than ``common`` other documents: 套话); seeds ≤
-    ``gap`` apart in a diagonal band covering ≥ min_chars/2 characters make a region, which
-    difflib verifies (± ``margin``; not when even the longest common subsequence is shorter):
-    passages of ≥ min_chars matched characters, ≥ 90 % of their span, gaps ≤ 6.  The work
-    grows with the number of shared seeds, not with the number of document pairs."""
-    docs = [r for r in documents.to_dict("records") if isinstance(texts.get(r["doc_id"]), str)]
-    norm = [_normalise(texts[r["doc_id"]], _names(r)) for r in docs]
-    found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
-    for da, db, a0, a1, b0, b1 in _regions([t for t, _ in norm], k, w, common, min_chars // 2,
-                                           gap, band):
-        have = found.setdefault((da, db), [])
-        if any(f[0] <= a0 and a1 <= f[1] for f in have):
-            continue  # inside a passage already found (regions split by a stock phrase)
-        for p in _verify(norm[da][0], norm[db][0], (a0, a1, b0, b1), min_chars, margin):
-            if not any(p[0] < f[1] and f[0] < p[1] for f in have):
-                have.append(p)
-    return [{"doc_a": docs[da]["doc_id"], "doc_b": docs[db]["doc_id"],
-             "a_start": _offset(norm[da][1], pa0), "a_end": _offset(norm[da][1], pa1 - 1) + 1,
-             "b_start": _offset(norm[db][1], pb0), "b_end": _offset(norm[db][1], pb1 - 1) + 1,
-             "n_chars": pa1 - pa0}
-            for (da, db), ps in sorted(found.items()) for pa0, pa1, pb0, pb1 in sorted(ps)]
-
-
-def _copied(documents: pd.DataFrame, texts: dict[str, str], min_chars: int) -> list[dict]:
+def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int) -> list[dict]:
     meta = documents.set_index("doc_id").to_dict("index")
     out = []
     for p in copied_passages(documents, texts, min_chars=min_chars):
@@ -402,7 +232,7 @@ def _copied(documents: pd.DataFrame, texts: dict[str, str], min_chars: int) -> l
 
 
 def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
-                         texts: dict[str, str], units: pd.DataFrame,
+                         texts: Mapping[str, str], units: pd.DataFrame,
                          min_copy_chars: int = 100) -> pd.DataFrame:
     """All cross-document flags of a corpus, one row per flagged document."""
     rows: list[dict] = []

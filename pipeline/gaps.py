@@ -12,7 +12,8 @@ from difflib import SequenceMatcher
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+
+from pipeline.textsim import best_match
 
 GAP_COLUMNS = ["unit_id", "gap_type", "item", "detail", "score"]
 #: Cosine similarity (char 2-3-gram TF-IDF) at which an activity covers a plan item.
@@ -83,14 +84,16 @@ def report_clauses(docs: pd.DataFrame, activities: pd.DataFrame,
     sections, or — for a document without activities — its clauses outside those sections.
     Returns unit_id, doc_id, text, category."""
     parts = []
-    acts = activities[~activities["section_role"].isin(_NOT_DONE)] if len(activities) else activities
-    have = set(activities["doc_id"]) if len(activities) else set()
-    if len(acts):
-        parts.append(acts.merge(docs[["doc_id", "unit_id"]], on="doc_id")[
-            ["unit_id", "doc_id", "text", "category"]])
+    have = set(activities["doc_id"].unique()) if len(activities) else set()
+    if len(activities):  # one filter (the text column is long): done, of a unit, not empty
+        unit = activities["doc_id"].map(dict(zip(docs["doc_id"], docs["unit_id"])))
+        keep = (~activities["section_role"].isin(_NOT_DONE) & unit.notna()
+                & activities["text"].fillna("").str.len().gt(0)).to_numpy()
+        parts.append(activities.loc[keep, ["doc_id", "text", "category"]].assign(
+            unit_id=unit[keep])[["unit_id", "doc_id", "text", "category"]])
     skip: dict[str, list[tuple[int, int]]] = {}
     if sections is not None and len(sections):
-        bad = sections[sections["role"].isin(_NOT_DONE)]
+        bad = sections[sections["role"].isin(_NOT_DONE) & ~sections["doc_id"].isin(have)]
         for d, a, b in zip(bad["doc_id"], bad["start"], bad["end"]):
             skip.setdefault(d, []).append((int(a), int(b)))
     rows = []
@@ -101,54 +104,10 @@ def report_clauses(docs: pd.DataFrame, activities: pd.DataFrame,
         rows.extend((unit_id, doc_id, m.group().strip(), None) for m in _CLAUSE.finditer(text)
                     if len(m.group().strip()) >= 6
                     and not any(a <= m.start() < b for a, b in spans))
-    parts.append(pd.DataFrame(rows, columns=["unit_id", "doc_id", "text", "category"]))
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+    bare = pd.DataFrame(rows, columns=["unit_id", "doc_id", "text", "category"])
+    parts.append(bare[bare["unit_id"].notna() & bare["text"].fillna("").str.len().gt(0)])
+    return pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else parts[-1]
-    return out[out["unit_id"].notna() & out["text"].fillna("").str.len().gt(0)]
-
-
-#: Administrative filler verbs and nouns that say nothing about *what* is done.
-_FILLER = re.compile(
-    "进一步|加大|加强|做好|抓好|开展|深入|推进|推动|积极|切实|扎实|认真|不断|大力|全面|持续|深化|"
-    "强化|健全|完善|提高|提升|着力|努力|注重|坚持|落实|组织|广泛|继续|全力|工作|活动|有关|相关")
-
-
-_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
-
-
-def tfidf(texts: list[str]) -> sparse.csr_matrix:
-    """L2-normalised char 2-3-gram TF-IDF rows (sublinear tf, smoothed idf) over the
-    Chinese characters of each text, administrative filler words removed.  N-grams are
-    hashed exactly from code points with numpy, so thousands of reports take well under
-    a second."""
-    cleaned = [_NON_CJK.sub(" ", _FILLER.sub(" ", t or "")) for t in texts]
-    joined = " ".join(cleaned) + " "
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    row = np.repeat(np.arange(len(texts)), [len(c) + 1 for c in cleaned])
-    gap = cp == 32
-    ids, rows = [], []
-    for n in (2, 3):
-        if len(cp) < n:
-            continue
-        key = np.zeros(len(cp) - n + 1, dtype=np.int64)
-        bad = np.zeros(len(cp) - n + 1, dtype=bool)
-        for k in range(n):
-            key = (key << 21) + cp[k: len(cp) - n + 1 + k]
-            bad |= gap[k: len(cp) - n + 1 + k]
-        ids.append(key[~bad])
-        rows.append(row[: len(cp) - n + 1][~bad])
-    ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    vocab, col = np.unique(ids, return_inverse=True)
-    m = sparse.csr_matrix((np.ones(len(ids)), (rows, col)),
-                          shape=(len(texts), max(len(vocab), 1)))
-    m.sum_duplicates()
-    m.data = 1.0 + np.log(m.data)
-    df = np.bincount(m.indices, minlength=m.shape[1])
-    m = m @ sparse.diags(np.log((1 + len(texts)) / (1 + df)) + 1.0)
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ m)
 
 
 def _probes(item: PlanItem) -> list[str]:
@@ -158,35 +117,43 @@ def _probes(item: PlanItem) -> list[str]:
     return [item.label] + parts[:8]
 
 
+def _item_similarity(items: list[PlanItem], texts: list[str]) -> np.ndarray:
+    """(len(texts), len(items)): each text's best similarity with one of an item's probes."""
+    probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
+    return best_match([p for _, p in probes], [j for j, _ in probes], texts)
+
+
 def plan_coverage(items: list[PlanItem], clauses: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
     """One ``plan_item_uncovered`` row per (unit, item) with no similar enough activity;
-    ``detail`` names the best near-miss and its score."""
+    ``detail`` names the best near-miss (its first clause in report order) and its score."""
     if not items or not unit_ids:
         return pd.DataFrame(columns=GAP_COLUMNS)
     texts = clauses["text"].tolist()
-    probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
-    m = tfidf([p for _, p in probes] + texts)
-    pv, av_all = m[: len(probes)], m[len(probes):]
-    owner = np.array([j for j, _ in probes])
+    sims = _item_similarity(items, texts) if texts else np.zeros((0, len(items)))
+    cats = clauses["category"].to_numpy(dtype=object) if len(clauses) else np.array([])
+    for j, it in enumerate(items):
+        if it.category:
+            sims[:, j] += CATEGORY_BONUS * (cats == it.category)
+    # per unit (clauses in report order): the best score per item and where it is first met
+    unit = clauses["unit_id"].to_numpy(dtype=object) if len(clauses) else np.array([])
+    order = np.argsort(pd.factorize(unit, sort=True)[0], kind="stable")
+    starts = np.flatnonzero(np.r_[True, unit[order][1:] != unit[order][:-1]]) if len(order) \
+        else np.zeros(0, dtype=int)
+    first = {u: i for i, u in enumerate(unit[order][starts])}
+    top = np.maximum.reduceat(sims[order], starts, axis=0) if len(order) else sims
+    sizes = np.diff(np.r_[starts, len(order)])
+    hit = sims[order] == np.repeat(top, sizes, axis=0)
+    pos = np.where(hit, np.arange(len(order))[:, None], len(order))
+    at = order[np.minimum.reduceat(pos, starts, axis=0)] if len(order) else pos
     rows = []
-    groups = clauses.groupby("unit_id", sort=True).indices if len(clauses) else {}
-    cats_all = clauses["category"].to_numpy() if len(clauses) else np.array([])
     for uid in sorted(unit_ids):
-        idx = groups.get(uid, np.array([], dtype=int))
-        sims = np.zeros((len(idx), len(items)))
-        if len(idx):
-            per_probe = (av_all[idx] @ pv.T).toarray()
-            for j in range(len(items)):
-                sims[:, j] = per_probe[:, owner == j].max(axis=1)
-                if items[j].category:
-                    sims[:, j] += CATEGORY_BONUS * (cats_all[idx] == items[j].category)
+        g = first.get(uid)
         for j, it in enumerate(items):
-            if len(idx) and sims[:, j].max() >= COVER_THRESHOLD:
+            if g is not None and top[g, j] >= COVER_THRESHOLD:
                 continue
-            if len(idx):
-                k = int(sims[:, j].argmax())
-                near = texts[idx[k]].strip().replace("\n", " ")[:80]
-                score = round(float(sims[k, j]), 3)
+            if g is not None:
+                near = texts[at[g, j]].strip().replace("\n", " ")[:80]
+                score = round(float(top[g, j]), 3)
                 detail = f"最接近：{near}（相似度 {score:.2f}）"
             else:
                 score, detail = 0.0, "报告中未找到可比对的工作内容"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 CATEGORY: dict[str, str] = {
@@ -238,9 +239,10 @@ def _plain(v: float) -> str:
 
 def fmt_number(value: Any, kind: str | None = None) -> str:
     """A number as a reader expects it: 1200, 20.5万 (money over 10 000), 3.5亿."""
-    if is_missing(value):
-        return ""
-    v = float(value)
+    return "" if is_missing(value) else _fmt_number(float(value), kind)
+
+
+def _fmt_number(v: float, kind: str | None) -> str:
     if kind == "funds" and abs(v) >= 1e8:
         return _plain(v / 1e8) + "亿"
     if kind == "funds" and abs(v) >= 1e4:
@@ -262,17 +264,36 @@ def describe_total(kind: str, exact_sum: Any, low_sum: Any, high_sum: Any,
     interval when the bounds differ); ``另有2处数字被隐去`` appended for redacted figures.
     Never mixes kinds: one call = one kind.
     """
-    unit = KIND_UNIT.get(kind, "")
-    n_exact, n_approx, n_redacted = int(_num(n_exact)), int(_num(n_approx)), int(_num(n_redacted))
     low = _num(low_sum) if not is_missing(low_sum) else _num(exact_sum)
     high = _num(high_sum) if not is_missing(high_sum) else low
+    return _describe(kind, low, high, int(_num(n_exact)), int(_num(n_approx)),
+                     int(_num(n_redacted)))
+
+
+def describe_totals(df: pd.DataFrame) -> list[str]:
+    """:func:`describe_total` of every row of ``df`` (columns kind, exact_sum, low_sum,
+    high_sum, n_exact, n_approx, n_redacted), computed on whole columns."""
+    if not len(df):
+        return []
+    num = {c: pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+           for c in ("exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted")}
+    low = np.where(np.isnan(num["low_sum"]), np.nan_to_num(num["exact_sum"]), num["low_sum"])
+    high = np.where(np.isnan(num["high_sum"]), low, num["high_sum"])
+    counts = [np.nan_to_num(num[c]).astype(np.int64).tolist()
+              for c in ("n_exact", "n_approx", "n_redacted")]
+    return [_describe(*r) for r in zip(df["kind"].tolist(), low.tolist(), high.tolist(), *counts)]
+
+
+def _describe(kind: str, low: float, high: float, n_exact: int, n_approx: int,
+              n_redacted: int) -> str:
+    unit = KIND_UNIT.get(kind, "")
     parts: list[str] = []
     if n_exact + n_approx > 0:
         if n_approx == 0 or abs(high - low) < 1e-9:
             prefix = "约" if n_approx else ""
-            parts.append(f"{prefix}{fmt_number(low, kind)}{unit}")
+            parts.append(f"{prefix}{_fmt_number(low, kind)}{unit}")
         else:
-            parts.append(f"约{fmt_number(low, kind)}–{fmt_number(high, kind)}{unit}")
+            parts.append(f"约{_fmt_number(low, kind)}–{_fmt_number(high, kind)}{unit}")
     if n_redacted:
         if parts:
             parts.append(f"另有{n_redacted}处数字被隐去")

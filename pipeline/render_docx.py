@@ -13,13 +13,16 @@ import copy
 import re
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pandas as pd
 from docx import Document as new_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 from docx.table import _Cell
+from lxml import etree
 
 from pipeline import labels_zh as zh
 from pipeline.consolidation import Consolidation
@@ -28,6 +31,7 @@ from pipeline.render_xlsx import category_totals, cell_value
 FONT = "宋体"
 _NUM = "一二三四五六七八九十"
 MAX_QUOTES = 3  # problem statements quoted per theme
+MAX_GAP_LINES = 200  # gaps listed per gap type (all of them are in consolidated.xlsx)
 KIND_ORDER = list(zh.KIND)
 NUMS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]
 
@@ -63,6 +67,8 @@ def _set_fonts(doc) -> None:
 # a table row, 2 ms more to look a style up by name).  Long lists and tables are written by
 # copying an element python-docx made once and setting its text, which gives the same XML.
 _SPECIAL = re.compile(r"[\t\r\n]")
+_SECT = qn("w:sectPr")
+_NSDECL = re.compile(r'\sxmlns:\w+="[^"]*"')
 
 
 def _plain(text: str) -> bool:
@@ -84,11 +90,13 @@ def _bullet(doc, text: str) -> None:
             doc._ngr_bullet = copy.deepcopy(p._p)
         return
     body, p = doc.element.body, _set_t(copy.deepcopy(tpl), text)
-    sect = body.find(qn("w:sectPr"))  # python-docx inserts body paragraphs before it
-    if sect is None:
-        body.append(p)
+    # python-docx keeps w:sectPr last and inserts body paragraphs before it; find() and
+    # len() would walk the whole body (quadratic in the number of paragraphs), [-1] does not
+    last = next(body.iterchildren(reversed=True), None)
+    if last is not None and last.tag == _SECT:
+        last.addprevious(p)
     else:
-        sect.addprevious(p)
+        body.append(p)
 
 
 class _Rows:
@@ -105,6 +113,10 @@ class _Rows:
             row._tr.remove(tc)
         self.bare = row._tr
         table._tbl.remove(row._tr)
+        # the same elements as XML text: rows of plain cells are parsed in one go
+        tr = _xml(self.bare)
+        self.head = tr[:-2] + ">" if tr.endswith("/>") else tr[:-len("</w:tr>")]
+        self.cells = [_xml(tc) for tc in self.empty], [_xml(tc).split(">X<") for tc in self.filled]
 
     def add(self, texts: list[str | None]) -> None:
         """One row; ``None`` leaves a cell untouched (empty)."""
@@ -118,6 +130,25 @@ class _Rows:
             if text is not None:
                 _Cell(tc, self.table).text = text
         self.table._tbl.append(tr)
+
+    def add_all(self, rows: list[list[str | None]]) -> None:
+        """:meth:`add` of every row; rows of plain texts are written as XML and parsed at once."""
+        empty, filled = self.cells
+        plain = [all(t is None or _plain(t) for t in texts) for texts in rows]
+        xml = "".join(self.head + "".join(empty[i] if t is None else f">{escape(t)}<".join(filled[i])
+                                          for i, t in enumerate(texts)) + "</w:tr>"
+                      for texts, ok in zip(rows, plain) if ok)
+        made = iter(list(parse_xml(f'<w:tbl {nsdecls("w")}>{xml}</w:tbl>')) if xml else [])
+        for texts, ok in zip(rows, plain):
+            if ok:
+                self.table._tbl.append(next(made))
+            else:
+                self.add(texts)
+
+
+def _xml(el) -> str:
+    """``el`` as XML text without namespace declarations (the table declares them)."""
+    return _NSDECL.sub("", etree.tostring(el, encoding="unicode"))
 
 
 def _unit_names(cons: Consolidation) -> dict[str, str]:
@@ -234,15 +265,14 @@ def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
     keys = ["unit_id", "year"] if several_years else ["unit_id"]
     sums = own.groupby(keys + ["kind"], sort=True, dropna=False)[NUMS].sum().reset_index()
     rows: dict[tuple, tuple[tuple, dict[str, str]]] = {}  # in group-by (sorted) order
-    for rec in zip(*(sums[c] for c in keys + ["kind"] + NUMS)):
-        key, kind = rec[:len(keys)], str(rec[len(keys)])
-        rows.setdefault(tuple(_key(v) for v in key), (key, {}))[1][kind] = \
-            zh.describe_total(kind, *rec[len(keys) + 1:])
-    add = _Rows(table).add if rows else None
-    for key, texts in rows.values():
-        lead_text = [names.get(str(key[0]), _text(key[0]) or "（未匹配单位）")]
-        add(lead_text + ([_year_label(key[1])] if several_years else [])
-            + [texts.get(k) for k in kinds])
+    described = zh.describe_totals(sums.assign(kind=sums["kind"].astype(str)))
+    for *key, kind, text in zip(*(sums[c].tolist() for c in keys + ["kind"]), described):
+        rows.setdefault(tuple(_key(v) for v in key), (tuple(key), {}))[1][str(kind)] = text
+    if rows:
+        _Rows(table).add_all([
+            [names[str(key[0])] if str(key[0]) in names else _text(key[0]) or "（未匹配单位）"]
+            + ([_year_label(key[1])] if several_years else []) + [texts.get(k) for k in kinds]
+            for key, texts in rows.values()])
 
 
 def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
@@ -293,12 +323,20 @@ def _gaps_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
         return
     for i, (gtype, grp) in enumerate(gaps.groupby("gap_type", sort=False)):
         doc.add_heading(f"（{_cn_index(i)}）{zh.label('gap_type', gtype)}（{len(grp)}项）", level=2)
-        for r in grp.itertuples():
+        items = grp["item"].map(lambda v, g=gtype: zh.label("metric", v) if g == "missing_metric"
+                                else _text(v))
+        if len(grp) > MAX_GAP_LINES and items.nunique() < len(grp):
+            counts = items.value_counts(sort=True)  # the most frequent first
+            doc.add_paragraph("按项目统计：" + "；".join(
+                f"{k}（{n}个单位）" for k, n in counts.head(MAX_GAP_LINES).items()) + "。")
+        for r, item in zip(grp.head(MAX_GAP_LINES).itertuples(), items):
             unit = "（未匹配单位）" if zh.is_missing(r.unit_id) else names.get(str(r.unit_id), _text(r.unit_id))
-            item = zh.label("metric", r.item) if gtype == "missing_metric" else _text(r.item)
             detail = _text(r.detail)
             line = unit if item in ("", unit) else f"{unit}：{item}"
             _bullet(doc, line + (f"（{detail}）" if detail else ""))
+        if len(grp) > MAX_GAP_LINES:
+            doc.add_paragraph(f"（以上仅列出前{MAX_GAP_LINES}项，共{len(grp)}项；"
+                              "完整清单见汇总表“缺口清单”。）")
 
 
 def _flags_part(doc, cons: Consolidation) -> None:

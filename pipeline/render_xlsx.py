@@ -13,9 +13,11 @@ import math
 import re
 import unicodedata
 import zipfile
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -28,6 +30,8 @@ from pipeline.consolidation import Consolidation
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 MAX_CELL = 32000
+#: zlib level of the package: 1 takes a third of the time of the default 6, ≈ 25 % larger.
+COMPRESSION = 1
 YES, NO = "是", "否"
 
 _HEADER_FONT = Font(bold=True)
@@ -37,12 +41,23 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 # --- sheet frames (pure: Consolidation -> DataFrame with Chinese headers) -----------
 
 def _unit_names(cons: Consolidation) -> dict[str, str]:
-    names = {str(r.unit_id): str(r.unit_name) for r in cons.units.itertuples()
-             if not zh.is_missing(r.unit_id) and not zh.is_missing(r.unit_name)}
-    for r in cons.documents.itertuples():
-        if not zh.is_missing(r.unit_id) and str(r.unit_id) not in names and not zh.is_missing(r.unit_name):
-            names[str(r.unit_id)] = str(r.unit_name)
+    names = {str(u): str(n) for u, n in zip(cons.units["unit_id"], cons.units["unit_name"])
+             if not zh.is_missing(u) and not zh.is_missing(n)}
+    docs = cons.documents[["unit_id", "unit_name"]].dropna().drop_duplicates()
+    for u, n in zip(docs["unit_id"], docs["unit_name"]):
+        names.setdefault(str(u), str(n))
     return names
+
+
+def _map_values(s: pd.Series, fn) -> pd.Series:
+    """``s.map(fn)``, ``fn`` called once per distinct value (``fn(None)`` for missing ones)."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    out = np.array([fn(u) for u in uniq] + [fn(None)], dtype=object)
+    return pd.Series(out[codes], index=s.index, dtype=object)
+
+
+def _names_of(names: dict[str, str], ids: pd.Series) -> pd.Series:
+    return _map_values(ids, lambda u: _name_of(names, u))
 
 
 def _name_of(names: dict[str, str], unit_id: Any) -> str:
@@ -60,15 +75,15 @@ def _labelled(df: pd.DataFrame, columns: dict[str, str | None]) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     for col, table in columns.items():
         s = df[col] if col in df.columns else pd.Series([None] * len(df), index=df.index)
-        out[zh.column(col)] = s.map(lambda v, t=table: zh.label(t, v)) if table else s
+        out[zh.column(col)] = _map_values(s, lambda v, t=table: zh.label(t, v)) if table else s
     return out.reset_index(drop=True)
 
 
 def units_frame(cons: Consolidation) -> pd.DataFrame:
     names = _unit_names(cons)
     df = cons.units.copy()
-    df["parent_name"] = df["parent_id"].map(lambda p: _name_of(names, p))
-    df["has_report"] = df["has_report"].map(_yes_no)
+    df["parent_name"] = _names_of(names, df["parent_id"])
+    df["has_report"] = _map_values(df["has_report"], _yes_no)
     return _labelled(df, {"unit_id": None, "unit_name": None, "level": "level",
                           "parent_name": None, "n_documents": None, "matched_by": "matched_by",
                           "has_report": None})
@@ -77,9 +92,9 @@ def units_frame(cons: Consolidation) -> pd.DataFrame:
 def quantities_frame(cons: Consolidation) -> pd.DataFrame:
     names = _unit_names(cons)
     df = cons.quantities.copy()
-    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    df["unit_name"] = _names_of(names, df["unit_id"])
     for c in ("approx", "redacted"):
-        df[c] = df[c].map(_yes_no)
+        df[c] = _map_values(df[c], _yes_no)
     return _labelled(df, {"unit_name": None, "year": None, "category": "category", "kind": "kind",
                           "text": None, "value": None, "low": None, "high": None, "unit": None,
                           "approx": None, "redacted": None, "subject": None, "role": "role",
@@ -91,9 +106,7 @@ _AGG_NUMS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redac
 
 
 def _describe_rows(df: pd.DataFrame) -> pd.Series:
-    return pd.Series([zh.describe_total(r.kind, r.exact_sum, r.low_sum, r.high_sum, r.n_exact,
-                                        r.n_approx, r.n_redacted) for r in df.itertuples()],
-                     index=df.index, dtype=object)
+    return pd.Series(zh.describe_totals(df), index=df.index, dtype=object)
 
 
 def category_totals(cons: Consolidation) -> pd.DataFrame:
@@ -126,10 +139,10 @@ def category_frame(cons: Consolidation) -> pd.DataFrame:
 
 def hierarchy_frame(cons: Consolidation) -> pd.DataFrame:
     names = _unit_names(cons)
-    levels = {str(r.unit_id): r.level for r in cons.units.itertuples()}
+    levels = {str(u): v for u, v in zip(cons.units["unit_id"], cons.units["level"])}
     df = cons.aggregates.copy()
-    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
-    df["level"] = df["unit_id"].map(lambda u: levels.get(str(u)))
+    df["unit_name"] = _names_of(names, df["unit_id"])
+    df["level"] = _map_values(df["unit_id"], lambda u: levels.get(str(u)))
     df["describe"] = _describe_rows(df) if len(df) else pd.Series(dtype=object)
     out = _labelled(df, {"unit_name": None, "level": "level", "scope": "scope", "year": None,
                          "category": "category", "kind": "kind", **{c: None for c in _AGG_NUMS}})
@@ -140,7 +153,7 @@ def hierarchy_frame(cons: Consolidation) -> pd.DataFrame:
 def gaps_frame(cons: Consolidation) -> pd.DataFrame:
     names = _unit_names(cons)
     df = cons.gaps.copy()
-    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    df["unit_name"] = _names_of(names, df["unit_id"])
     df["item"] = [zh.label("metric", i) if g == "missing_metric" else ("" if zh.is_missing(i) else i)
                   for g, i in zip(df["gap_type"], df["item"])]
     return _labelled(df, {"unit_name": None, "gap_type": "gap_type", "item": None, "detail": None})
@@ -148,10 +161,10 @@ def gaps_frame(cons: Consolidation) -> pd.DataFrame:
 
 def problems_frame(cons: Consolidation) -> pd.DataFrame:
     names = _unit_names(cons)
-    sources = {str(r.doc_id): r.source for r in cons.documents.itertuples()}
+    sources = {str(d): v for d, v in zip(cons.documents["doc_id"], cons.documents["source"])}
     df = cons.problems.copy()
-    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
-    df["source"] = df["doc_id"].map(lambda d: sources.get(str(d), ""))
+    df["unit_name"] = _names_of(names, df["unit_id"])
+    df["source"] = _map_values(df["doc_id"], lambda d: sources.get(str(d), ""))
     df = df.sort_values(["theme", "unit_name"], kind="stable")
     out = _labelled(df, {"theme": None, "unit_name": None, "text": None, "source": None,
                          "doc_id": None, "start": None, "end": None})
@@ -161,7 +174,7 @@ def problems_frame(cons: Consolidation) -> pd.DataFrame:
 def flags_frame(cons: Consolidation) -> pd.DataFrame:
     names = _unit_names(cons)
     df = cons.flags.copy()
-    df["unit_name"] = df["unit_id"].map(lambda u: _name_of(names, u))
+    df["unit_name"] = _names_of(names, df["unit_id"])
     return _labelled(df, {"type": "flag_type", "severity": "severity", "unit_name": None,
                           "message": None, "evidence": None, "sentence_text": None,
                           "source": None, "start": None, "end": None, "doc_id": None})
@@ -265,30 +278,38 @@ def _cell_tail(v: Any) -> str:
     return f'" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
-def _rows_xml(columns: list[list]) -> bytes:
-    """The ``<row>`` elements of the data rows (row 2 on); empty cells are left out."""
-    tails = []
-    for col in columns:  # repeated values (labels, units, years) are formatted once
-        memo: dict[tuple, str] = {}
-        tails.append([None if v is None else memo.get((type(v), v))
-                      or memo.setdefault((type(v), v), _cell_tail(v)) for v in col])
-    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    parts = []
-    for r, row in enumerate(zip(*tails), start=2):
-        parts.append(f'<row r="{r}">')
-        parts.extend(f'<c r="{c}{r}{t}' for c, t in zip(letters, row) if t is not None)
-        parts.append("</row>")
-    return "".join(parts).encode("utf-8")
+def _cells(s: pd.Series) -> tuple[np.ndarray, int]:
+    """Every cell of a column as its XML after the reference (``None``: empty), and the
+    column's width; :func:`cell_value` and :func:`_cell_tail` run once per distinct value."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    values = _column(distinct.tolist())
+    tails = np.array([None if v is None else _cell_tail(v) for v in values] + [None], dtype=object)
+    return tails[codes], _max_width(values)
 
 
-def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> tuple[bytes, str]:
-    """Lay the sheet out (header row, widths, pane, filter); return its data rows as XML
-    and the sheet's dimension."""
+def _rows_xml(columns: list[np.ndarray], a: int, b: int) -> bytes:
+    """The ``<row>`` elements of data rows ``a`` to ``b`` (0-based; row 2 on in the sheet),
+    from :func:`_cells` columns; empty cells are left out."""
+    refs = [str(r) for r in range(a + 2, b + 2)]
+    cells = []
+    for i, col in enumerate(columns, start=1):
+        pre = '<c r="' + get_column_letter(i)
+        cells.append([pre + r + t if t is not None else "" for r, t in zip(refs, col[a:b].tolist())])
+    opens = ['<row r="' + r + '">' for r in refs]
+    return "".join(map("".join, zip(opens, *cells, repeat("</row>", b - a)))).encode("utf-8")
+
+
+def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> tuple[list[np.ndarray], str]:
+    """Lay the sheet out (header row, widths, pane, filter); return its cells (for
+    :func:`_rows_xml`) and the sheet's dimension."""
     ws = wb.create_sheet(title)
     headers = list(df.columns)
     ws.append(headers)
-    columns = [_column(df.iloc[:, i].tolist()) for i in range(len(headers))]
-    widths = [max(display_width(h), _max_width(c)) for h, c in zip(headers, columns)]
+    columns, widths = [], []
+    for i, h in enumerate(headers):
+        cells, width = _cells(df.iloc[:, i])
+        columns.append(cells)
+        widths.append(max(display_width(h), width))
     for cell in ws[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
@@ -299,11 +320,12 @@ def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> tuple[bytes, str
     last_col = get_column_letter(max(1, len(headers)))
     ws.auto_filter.ref = f"A1:{last_col}{len(df) + 1}"
     dim = f"A1:{last_col}{len(df) + 1}" if headers else "A1:A1"
-    return _rows_xml(columns), dim
+    return columns, dim
 
 
-def write(cons: Consolidation, path: Path | str) -> Path:
-    """Write ``consolidated.xlsx`` to ``path`` (a file path) and return it."""
+def write(cons: Consolidation, path: Path | str, chunk: int = 5000) -> Path:
+    """Write ``consolidated.xlsx`` to ``path`` (a file path) and return it.  The data rows
+    are made and compressed ``chunk`` rows at a time, straight into the package."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
@@ -312,14 +334,21 @@ def write(cons: Consolidation, path: Path | str) -> Path:
             for i, (title, df) in enumerate(sheets(cons).items(), start=1)}
     buf = io.BytesIO()
     wb.save(buf)
-    with zipfile.ZipFile(buf) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(
+            path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESSION) as dst:
         assert set(rows) <= set(src.namelist()), "unexpected openpyxl package layout"
         for info in src.infolist():
             data = src.read(info)
-            if info.filename in rows:
-                xml, dim = rows[info.filename]
-                data = _DIMENSION.sub(f'<dimension ref="{dim}"/>'.encode(), data, count=1)
-                data = data.replace(_SHEET_DATA_END, xml + _SHEET_DATA_END, 1)
-            dst.writestr(info, data)
+            if info.filename not in rows:
+                dst.writestr(info, data, compresslevel=COMPRESSION)
+                continue
+            columns, dim = rows[info.filename]
+            head, tail = _DIMENSION.sub(f'<dimension ref="{dim}"/>'.encode(), data, count=1
+                                        ).split(_SHEET_DATA_END, 1)
+            n = len(columns[0]) if columns else 0
+            with dst.open(info.filename, "w", force_zip64=n * len(columns) > 4_000_000) as fh:
+                fh.write(head)
+                for a in range(0, n, chunk):
+                    fh.write(_rows_xml(columns, a, min(a + chunk, n)))
+                fh.write(_SHEET_DATA_END + tail)
     return path

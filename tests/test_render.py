@@ -150,7 +150,7 @@ def test_html_is_self_contained_and_escapes_data(example, tmp_path):
     assert "innerHTML" not in html
     blob = html.split('<script type="application/json" id="data">')[1].split("</script>")[0]
     data = json.loads(blob)
-    q = data["quantities"][1]
+    q = render_html.rows(data["quantities"])[1]
     assert q["sent"][q["ms"]:q["me"]] == q["text"] == "20余万元"
 
 

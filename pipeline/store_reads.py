@@ -1,0 +1,68 @@
+"""Reading the store for the consolidation: result sets as DataFrames through Arrow, and
+documents' texts a chunk at a time (:class:`Texts`), so no step holds every text at once.
+
+(Helpers beside :mod:`pipeline.store`, which owns the schema and the writes.)
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import pandas as pd
+
+
+def read_frame(store, sql: str, params: list | None = None) -> pd.DataFrame:
+    """``store.df(sql, params)`` through Arrow (several times faster for large results), with
+    DuckDB's own dtypes: integer and boolean columns holding NULLs become pandas' nullable
+    Int…/boolean columns, as ``DuckDBPyConnection.df()`` makes them."""
+    import pyarrow as pa
+
+    table = store.con.sql(sql, params=params or None).to_arrow_table()
+    df = table.to_pandas()
+    nullable = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    for f in table.schema:
+        if f.type in nullable and table.column(f.name).null_count:
+            df[f.name] = table.column(f.name).to_pandas(types_mapper=nullable.get)
+    return df
+
+
+class Texts(Mapping):
+    """``documents.text`` by doc_id, read from the store as needed: reading in the order of
+    ``doc_ids`` fetches ``chunk`` documents at a time, any other read just the one; at most
+    ``keep`` texts are held (the least recently used go), so a pass over every document's
+    text never holds them all."""
+
+    def __init__(self, store, doc_ids, chunk: int = 256, keep: int = 1024):
+        self.store, self.ids, self.chunk, self.keep = store, list(doc_ids), chunk, keep
+        self.pos = {d: i for i, d in enumerate(self.ids)}
+        self.cache: OrderedDict[str, str | None] = OrderedDict()
+        self.next = 0  # where a sequential reader goes next
+
+    def __getitem__(self, doc_id: str) -> str | None:
+        i = self.pos[doc_id]
+        if doc_id not in self.cache:
+            self._fetch(self.ids[i:i + self.chunk] if i == self.next else [doc_id])
+        self.cache.move_to_end(doc_id)
+        self.next = i + 1
+        return self.cache[doc_id]
+
+    def prefetch(self, doc_ids) -> None:
+        """Read these documents now, in one query per ``chunk`` of them."""
+        ids = [d for d in dict.fromkeys(doc_ids) if d in self.pos and d not in self.cache]
+        for a in range(0, len(ids), self.chunk):
+            self._fetch(ids[a:a + self.chunk])
+
+    def _fetch(self, ids: list[str]) -> None:
+        found = dict(self.store.con.execute(
+            "SELECT doc_id, text FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+            [ids]).fetchall())
+        self.cache.update((d, found.get(d)) for d in ids)
+        while len(self.cache) > self.keep:
+            self.cache.popitem(last=False)
+
+    def __iter__(self):
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
