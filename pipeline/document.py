@@ -87,14 +87,22 @@ class Document:
         """Map an offset in ``text`` to its place in the source file."""
         if not 0 <= offset < len(self.text):
             raise IndexError(f"offset {offset} outside text of length {len(self.text)}")
-        starts = [s.start for s in self.segments]
-        i = bisect.bisect_right(starts, offset) - 1
+        i = bisect.bisect_right(self._starts("segments"), offset) - 1
         if i < 0 or offset >= self.segments[i].end:
             return {"file": self.source, "synthetic": True}  # a separator we inserted
         seg = self.segments[i]
         loc = dict(seg.locator)
         loc["char"] = loc.get("char", 0) + (offset - seg.start)
         return loc
+
+    def _starts(self, name: str) -> list[int]:
+        """Start offsets of ``segments`` or ``sentences`` (recomputed when the list changes)."""
+        items = getattr(self, name)
+        memo = self.__dict__.get("_memo_" + name)
+        if memo is None or memo[0] is not items or memo[1] != len(items):
+            starts = [x.start for x in items] if name == "segments" else [a for a, _ in items]
+            memo = self.__dict__["_memo_" + name] = (items, len(items), starts)
+        return memo[2]
 
     def section_at(self, offset: int) -> Section | None:
         """The innermost section containing ``offset``."""
@@ -107,8 +115,7 @@ class Document:
             found, level = hit, hit.children
 
     def sentence_at(self, offset: int) -> tuple[int, int] | None:
-        starts = [s for s, _ in self.sentences]
-        i = bisect.bisect_right(starts, offset) - 1
+        i = bisect.bisect_right(self._starts("sentences"), offset) - 1
         if i >= 0 and offset < self.sentences[i][1]:
             return self.sentences[i]
         return None

@@ -126,14 +126,29 @@ def _ordered(submit: Callable[[Any], Any], result: Callable[[Any], Any], paths: 
 _END = object()
 
 
-def _map_processes(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
-                   initializer: Callable[[], None] | None, window: int | None) -> Iterator[Any]:
+def _context():
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         # the fork server loads the pipeline and its models once; workers fork from it warm
         ctx.set_forkserver_preload(["pipeline.warm"])
-    else:
-        ctx = multiprocessing.get_context("spawn")
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def start_early(workers: int = 1, engine: str = "local") -> None:
+    """Start the fork server now, so it loads the models while the caller does other work
+    (finding and hashing files); a later :func:`map_files` forks its workers from it."""
+    if engine == "local" and (workers <= 0 and default_workers() > 1 or workers > 1):
+        ctx = _context()
+        if ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
+
+def _map_processes(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
+                   initializer: Callable[[], None] | None, window: int | None) -> Iterator[Any]:
+    ctx = _context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(initializer,))
     try:

@@ -191,11 +191,12 @@ def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
 def main(args) -> int:
     from extractors.names import find_child_names
     from pipeline import consolidation, export
-    from pipeline.executor import default_workers, map_files
+    from pipeline.executor import default_workers, map_files, start_early
     from pipeline.rows import n_documents
     from pipeline.store import Store
     from pipeline.units import read_roster
 
+    start_early(args.workers, args.engine)  # workers' models load while files are hashed
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     if args.plan:  # files are keyed by absolute path, so "a/x.txt" and "./a/x.txt" agree
