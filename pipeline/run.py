@@ -147,7 +147,13 @@ def process_for_store(path: str, run_id: str):
     from pipeline.process import process_file
     from pipeline.rows import prepare
 
-    return prepare(process_file(path), run_id, find_child_names)
+    res = process_file(path)
+    try:
+        return prepare(res, run_id, find_child_names)
+    except Exception as e:  # noqa: BLE001 - a bug must not stop the batch
+        res.status, res.documents, res.rows = "error", [], None
+        res.error = f"{path}: internal error {type(e).__name__}: {e}"
+        return res
 
 
 def _plan_job(plan: str, store, failed: list[str]) -> tuple[str | None, bool, int | None]:
