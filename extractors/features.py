@@ -99,8 +99,11 @@ def pos_tokenizer():
     and independent of whatever else changes the process-wide ``jieba`` state."""
     import jieba.posseg
 
-    pos = jieba.posseg.POSTokenizer(_tokenizer(package_userwords()))
-    pos.word_tag_tab.update(userdict_tags(_package_userdict()))
+    # POSTokenizer(tok) would re-read jieba's whole dictionary for the tags (0.4 s);
+    # jieba.posseg already holds them (read when it was imported): copy and extend.
+    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos.tokenizer = _tokenizer(package_userwords())
+    pos.word_tag_tab = {**jieba.posseg.dt.word_tag_tab, **userdict_tags(_package_userdict())}
     return pos
 
 
