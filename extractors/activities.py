@@ -69,12 +69,16 @@ def _quoted(text: str, start: int, end: int) -> set[int]:
 
 
 def _cuts_by(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[int]:
-    return [start + m.start() for m in pattern.finditer(text[start:end]) if 0 < m.start() < end - start]
+    # pos/endpos instead of a slice: lookaheads stop at ``end`` as they would in a slice,
+    # and a lookbehind reaching before ``start`` can only match at ``start``, never a cut
+    return [m.start() for m in pattern.finditer(text, start, end) if start < m.start() < end]
 
 
 def _line_cuts(text: str, start: int, end: int) -> list[int]:
     """Cut after heading lines and before indented or blank-line-separated paragraphs."""
-    cuts = []
+    cuts: list[int] = []
+    if text.find("\n", start, end) < 0:
+        return cuts
     line_start = start
     for m in re.finditer(r"\n", text[start:end]):
         pos = start + m.start()
@@ -116,8 +120,15 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _n_cjk(s: str) -> int:
-    return len(_CJK.findall(s))
+def _few_cjk(text: str, a: int, b: int) -> bool:
+    """Fewer than MIN_CJK Chinese characters in text[a:b]?"""
+    pos = a
+    for _ in range(MIN_CJK):
+        m = _CJK.search(text, pos, b)
+        if m is None:
+            return True
+        pos = m.end()
+    return False
 
 
 def split_activities(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -137,9 +148,9 @@ def split_activities(text: str, sentences: list[tuple[int, int]]) -> list[tuple[
         spans = [(a, b) for a, b in spans if b > a]
         merged: list[tuple[int, int]] = []
         for a, b in spans:
-            if merged and _n_cjk(text[a:b]) < MIN_CJK:
+            if merged and _few_cjk(text, a, b):
                 merged[-1] = (merged[-1][0], b)  # fragment: glue to the previous clause
-            elif merged and _n_cjk(text[merged[-1][0] : merged[-1][1]]) < MIN_CJK:
+            elif merged and _few_cjk(text, *merged[-1]):
                 merged[-1] = (merged[-1][0], b)  # previous was a fragment: glue forward
             else:
                 merged.append((a, b))
