@@ -11,6 +11,7 @@ qualifier (4200多 -> [4200, 4300), 20余万 -> [200000, 300000), but 10万余 -
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -251,6 +252,7 @@ def _redacted(s: str) -> bool:
     return any(c in REDACT_CHARS for c in s)
 
 
+@functools.lru_cache(maxsize=65536)
 def numeral_interval(num: str, prefix: str = "", suffix: str = "", mult: str = "",
                      post: str = "") -> Interval | None:
     """Interval for a numeral with its precision qualifiers.
@@ -258,6 +260,7 @@ def numeral_interval(num: str, prefix: str = "", suffix: str = "", mult: str = "
     ``num``: the numeral (may contain 万/亿 and redaction marks); ``prefix``: 近/约/逾/
     超过/不足…; ``suffix``: 余/多/来 written after the numeral; ``mult``: a 万/亿
     written after the suffix (20余万); ``post``: 以上/左右/以下… after the unit.
+    Memoised (reports repeat their numerals; an Interval is immutable).
     """
     num = num.translate(FULLWIDTH)
     approx_marks = bool(prefix or suffix or post)

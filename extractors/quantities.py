@@ -48,19 +48,20 @@ _PCT = re.compile(rf"(?P<pre>{_PRE})?百分之(?P<num>{_NUM})(?P<post>以上|左
 
 # Fixed formulas and idioms in which a numeral + measure word is not a count.
 _FORMULAS = re.compile(
+    r"(?=[一二两三四五六七八九十多千])(?:"  # every formula starts with one of these: a cheap first test
     r"[一二两三四五六七八九十]个(?:意识|自信|维护|全面|确立|代表|服从|务必|坚持|到位|一|统一|面向|结合|优先|必须|"
     r"全覆盖|不变|转变|提升|延伸|拓展)|"
     r"[一二三四五六七八九十]位一体|一对一|多对一|一帮一|一对多|三番五次|千家万户|一次性|一条龙|"
     r"一站式|一揽子|一把手|一系列|一部分|一起(?!案|事)|一本正经|一家人|三人行|一个中心|两个基本点|"
-    r"两个责任|两个务必|两个巩固|三个倡导|四个一百|四个意识")
+    r"两个责任|两个务必|两个巩固|三个倡导|四个一百|四个意识)")
 # Numerals that only announce or sum up the text's own points or listed categories.
 _DISCOURSE = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:方面|机制|类别|指标|原则|层面)")
 # Download-site collection titles: 范文(通用5篇), 精选8篇.
 _COLLECTION = re.compile(r"(?:通用|精选|汇总|合集|优选|推荐|热门|最新|共)$")
 # 约 written before the verb still makes the figure approximate: 约占…总数的20%.
 _LOOSE_APPROX = re.compile(r"约(?:占|为|有|达|合|计)[^，,；;。]*$")
-_URL = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|"
-                  r"[A-Za-z0-9.-]+\.(?:com|cn|net|org|html?)\b")
+_URL = re.compile(r"(?=[A-Za-z0-9._%+-])(?:(?:https?://|www\.)[^\s\u4e00-\u9fff]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+|"
+                  r"[A-Za-z0-9.-]+\.(?:com|cn|net|org|html?)\b)")
 _PHONE_CTX = re.compile(r"(?:电话|手机|微信|QQ|qq|热线|传真|邮编|编号|文号|号码|"
                         r"(?:浏览|阅读|点击|访问|下载|评论|收藏|分享|字数|页数)(?:次数|量|数)?)[:：\s]*$")
 _SENT = re.compile(r"[^。！？!?\n]+[。！？!?]*|\n")
