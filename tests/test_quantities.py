@@ -210,6 +210,21 @@ def test_period_and_subject():
     assert q["period"] == "上半年" and q["subject"] == "五老"
 
 
+@pytest.mark.parametrize("text,subject,kind", [
+    # a governing verb before the object is not part of it ("新建" is tagged as a place name)
+    ("今年新建乡村少年宫12个。", "乡村少年宫", "organizations"),
+    ("资助单亲家庭子女35名。", "单亲家庭子女", "people"),
+    ("力争儿童之家覆盖率达到90%以上。", "儿童之家覆盖率", "percent"),
+    # ...but the same verb ending the phrase names the activity
+    ("协调医院开展视力筛查8次。", "视力筛查", "events"),
+    # a domain word from the user dictionary stays whole; a people word heads no place
+    ("各镇建立儿童之家三四十个。", "儿童之家", "organizations"),
+])
+def test_subjects_with_the_domain_dictionary(text, subject, kind):
+    q = one(text)
+    assert (q["subject"], q["kind"]) == (subject, kind)
+
+
 # --- links --------------------------------------------------------------------------------
 
 def test_links_qizhong_and_in_of():
