@@ -256,6 +256,7 @@ def main(args) -> int:
                                                           time.localtime(started)),
                "n_files": len(files), "n_processed": n_processed,
                "n_failed": len(failed), "inputs": list(args.inputs)}
+        store.settle()
         cons = consolidation.build(store, show_names=args.show_names, run=run)
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         cons.run["n_documents"] = len(cons.documents)

@@ -108,6 +108,8 @@ def _now() -> datetime:
 
 #: WAL size that triggers a DuckDB checkpoint (see Store.__init__).
 CHECKPOINT_THRESHOLD = "256MB"
+#: DuckDB's memory cap while the consolidation reads the store (see Store.settle).
+CONSOLIDATION_MEMORY = "256MB"
 
 
 class Store:
@@ -167,6 +169,13 @@ class Store:
             [run_id, _now(), json.dumps(inputs, ensure_ascii=False),
              json.dumps(options, ensure_ascii=False, default=str), "running"])
         return run_id
+
+    def settle(self, memory_limit: str | None = CONSOLIDATION_MEMORY) -> None:
+        """Fold the write-ahead log into the file now (the end of the files phase) and cap
+        DuckDB's buffer pool for the queries that follow (it spills to disk beyond it)."""
+        self.con.execute("CHECKPOINT")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
 
     def finish_run(self, run_id: str, **counts) -> None:
         sets = ", ".join(f"{k} = ?" for k in counts)
