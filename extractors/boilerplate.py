@@ -57,8 +57,15 @@ def _is_menu(line: str) -> bool:
     return len(words) >= 2 and all(w in _MENU_WORDS for w in words)
 
 
+def _may_have_url(line: str) -> bool:
+    """Every _URL match holds a '.' or '://': a cheap test before the costly search
+    (its ``\\w`` runs over whole stretches of Chinese text)."""
+    return "." in line or "://" in line
+
+
 def _only_url(line: str) -> bool:
-    return bool(_URL.search(line)) and len(CJK.findall(_URL.sub("", line))) <= 12
+    return (_may_have_url(line) and bool(_URL.search(line))
+            and len(CJK.findall(_URL.sub("", line))) <= 12)
 
 
 def classify_line(line: str) -> LineDecision:
@@ -76,7 +83,8 @@ def classify_line(line: str) -> LineDecision:
         return LineDecision([], "non-text fragment")
     spans = []
     pos = 0
-    cuts = sorted([m.span() for m in _DROP_SPAN.finditer(line)] + [m.span() for m in _URL.finditer(line)])
+    urls = [m.span() for m in _URL.finditer(line)] if _may_have_url(line) else []
+    cuts = sorted([m.span() for m in _DROP_SPAN.finditer(line)] + urls)
     for a, b in cuts:
         if a >= pos:
             spans.append((pos, a))
