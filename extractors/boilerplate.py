@@ -30,6 +30,17 @@ _DROP_LINE = re.compile(
     r"|^\s*(?:政府信息公开|网站首页|首页|网站地图|返回顶部|打印本页|关闭窗口|返回列表|在线咨询)\s*$"
     r"|^\s*\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
 )
+# A literal that every _DROP_LINE match contains (one or more per alternative): lines with
+# none of them skip the costly search (tests/test_boilerplate_keys.py checks the claim).
+_DROP_KEYS = re.compile("|".join(map(re.escape, (
+    "位置", "页", "阅读全文", "查看全文", "点击查看更多", "试读结束", "下载资源", "资源描述",
+    "上传人", "文档编号", "上传时间", "相关资源", "猜你喜欢", "相关搜索", "相关文章", "相关阅读",
+    "推荐范文", "推荐阅读", "热门文章", "热门推荐", "精选范文", "一篇", "免责声明", "版权所有",
+    "opyright", "©", "ICP", "经营许可证", "备案号", "转载", "请注明出处", "本文内容由互联网用户",
+    "本站", "侵权/违法", "一经查实", "来源", "链接", "本文地址", "扫一扫", "手机打开", "手机阅读",
+    "微信", "公众号", "次数", "点击数", "发布时间", "编辑", "字体", "打印", "关闭", "分享",
+    "请在", "》出自", "本文移动端", "政府信息公开", "首页", "网站地图", "返回顶部", "返回列表",
+    "在线咨询", "-"))))
 # a line made only of short site-menu words
 _MENU_WORDS = {"下载", "相关", "举报", "收藏", "分享", "打印", "关闭", "评论", "点赞", "复制", "纠错", "返回"}
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；\u3000]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|cn|net|org|gov\.cn)(?:/[^\s，。]*)?", re.I)
@@ -73,7 +84,7 @@ def classify_line(line: str) -> LineDecision:
     stripped = line.strip()
     if not stripped:
         return LineDecision([], "blank")
-    if _DROP_LINE.search(line):
+    if _DROP_KEYS.search(line) and _DROP_LINE.search(line):
         return LineDecision([], "boilerplate")
     if _is_menu(stripped):
         return LineDecision([], "menu")
