@@ -104,16 +104,18 @@ class CategoryModel:
         extra = proba >= np.maximum(self.min_extra, self.extra_ratio * topv)[:, None]
         extra[:, other] = False
         extra[rows, top] = True
+        several = (extra.sum(axis=1) > 1).tolist()
         out = []
         for i, (t, tv) in enumerate(zip(top.tolist(), topv.tolist())):
             if t == other:
                 out.append([(OTHER, tv)])
             elif tv < self.min_top:  # nothing probable enough
                 out.append([(OTHER, 1.0 - tv)])
+            elif not several[i]:
+                out.append([(self.keys[t], tv)])
             else:
                 chosen = np.flatnonzero(extra[i])
-                if len(chosen) > 1:
-                    chosen = chosen[np.argsort(-proba[i, chosen], kind="stable")]
+                chosen = chosen[np.argsort(-proba[i, chosen], kind="stable")]
                 out.append([(self.keys[j], float(proba[i, j])) for j in chosen.tolist()])
         return out
 
