@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Results arriving this soon after the last commit are committed together with the next.
-GROUP_COMMIT_SECONDS = 0.5
-MAX_GROUP = 64
+GROUP_COMMIT_SECONDS = 2.0
+MAX_GROUP = 256
 #: Test hook: seconds to sleep after each commit (also forces one file per transaction).
 SLEEP_ENV = "NGREPORT_TEST_SLEEP_AFTER_COMMIT"
 
