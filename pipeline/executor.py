@@ -146,6 +146,20 @@ def start_early(workers: int = 1, engine: str = "local") -> None:
             forkserver.ensure_running()
 
 
+def stop_workers() -> None:
+    """Stop the fork server once the per-file work is done: it holds a warm copy of the
+    models that nothing needs any more (the standard library only has a private API for
+    this; where it is missing the server simply lives until the process exits)."""
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except Exception:  # noqa: BLE001 - memory only
+            pass
+
+
 def _map_processes(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
                    initializer: Callable[[], None] | None, window: int | None) -> Iterator[Any]:
     ctx = _context()

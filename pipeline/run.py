@@ -197,7 +197,7 @@ def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
 def main(args) -> int:
     from extractors.names import find_child_names
     from pipeline import consolidation, export
-    from pipeline.executor import default_workers, map_files, start_early
+    from pipeline.executor import default_workers, map_files, start_early, stop_workers
     from pipeline.rows import n_documents
     from pipeline.store import Store
     from pipeline.units import read_roster
@@ -246,6 +246,7 @@ def main(args) -> int:
                        n_documents=n_documents(res) if res.status == "ok" else 0)
             bar.update(1)
         bar.close()
+        stop_workers()  # the fork server's models are not needed for consolidation
         writer.flush()
         for path in files:
             row = manifest[path]
