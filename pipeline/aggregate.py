@@ -88,10 +88,11 @@ def roll_up(own: pd.DataFrame, parents: dict[str, str | None]) -> pd.DataFrame:
         if pid and pid in parents and pid != uid:
             kids.setdefault(pid, []).append(uid)
     own_by: dict[str, dict[tuple, np.ndarray]] = {}
-    for row in own.itertuples(index=False):
-        key = (None if pd.isna(row.year) else int(row.year), row.category, row.kind)
-        own_by.setdefault(row.unit_id, {})[key] = np.array(
-            [getattr(row, v) for v in _VALS], dtype=float)
+    if len(own):  # whole columns as lists (iterating pandas columns goes a value at a time)
+        vals = own[_VALS].to_numpy(dtype=float, na_value=np.nan)
+        for uid, year, cat, kind, row in zip(*(own[c].tolist() for c in _KEY), vals):
+            key = (None if pd.isna(year) else int(year), cat, kind)
+            own_by.setdefault(uid, {})[key] = row.copy()
     children: dict[str, dict[tuple, np.ndarray]] = {}
     effective: dict[str, dict[tuple, np.ndarray]] = {}
 

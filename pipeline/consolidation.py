@@ -316,7 +316,7 @@ def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
                             rows_of("activities", [p["doc_id"]]))
     rids = list(gdocs["doc_id"])
     acts = rows_of("activities", rids, "doc_id, text, category, section_role")
-    bare = gdocs.loc[~gdocs["doc_id"].isin(set(acts["doc_id"])), "doc_id"]  # need their text
+    bare = gdocs.loc[~gdocs["doc_id"].isin(acts["doc_id"].unique()), "doc_id"]  # need their text
     texts = Texts(store, bare)
     gdocs = gdocs.assign(text=[texts[d] if d in texts.pos else None for d in gdocs["doc_id"]])
     clauses = gaps.report_clauses(gdocs, acts, rows_of("sections", rids,

@@ -57,7 +57,8 @@ def _metrics(quantities: pd.DataFrame) -> pd.DataFrame:
     steps: dict[tuple, float] = {}  # half_step per distinct (text, kind)
     h = [0.0 if a else steps[(t, k)] if (t, k) in steps else
          steps.setdefault((t, k), half_step({"text": t}, k))
-         for t, k, a in zip(q["text"], q["kind"], q["approx"].fillna(False).astype(bool))]
+         for t, k, a in zip(q["text"].tolist(), q["kind"].tolist(),
+                           q["approx"].fillna(False).astype(bool).tolist())]
     q["lo"], q["hi"] = q["low"].astype(float) - h, q["high"].astype(float) + h
     q["subj"] = q["subject"].astype(str).str.strip().str.replace(_SCOPE, "", regex=True)
     q["cat"] = q["category"].fillna("").astype(str)
@@ -111,7 +112,7 @@ def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
     """``v``: :func:`_unit_values`."""
     parent = dict(zip(units["unit_id"], units["parent_id"]))
     name = dict(zip(units["unit_id"], units["unit_name"]))
-    par = [parent.get(u) for u in v["unit_id"]]
+    par = [parent.get(u) for u in v["unit_id"].tolist()]
     is_kid = np.array([isinstance(p, str) for p in par], dtype=bool)
     kids = v[is_kid].assign(parent=[p for p, k in zip(par, is_kid) if k], _pos=np.flatnonzero(is_kid))
     by = ["parent", "year", *_KEY]
@@ -120,7 +121,7 @@ def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
     tot = tot.merge(tops, on=by, how="inner")
     tot = tot[v["hi"].to_numpy()[tot["top"].to_numpy()] < tot["total"].to_numpy() - 1e-9]
     kids, groups, out = kids.merge(tot[by], on=by).sort_values("_pos"), {}, []
-    for *key, u, t, d in zip(*(kids[c] for c in by), kids["unit_id"], kids["text"], kids["doc_id"]):
+    for *key, u, t, d in zip(*(kids[c].tolist() for c in [*by, "unit_id", "text", "doc_id"])):
         groups.setdefault(tuple(key), []).append((u, t, d))
     tot = tot.sort_values("first")
     for r, top in zip(tot.itertuples(index=False), _records(v, tot["top"])):

@@ -166,7 +166,7 @@ def missing_metrics(quantities: pd.DataFrame, unit_ids: list[str]) -> pd.DataFra
     q = quantities[quantities["role"].eq("achieved") & quantities["kind"].isin(list(METRICS))] \
         if len(quantities) else quantities
     red = q["redacted"].astype(bool) if len(q) else pd.Series(dtype=bool)
-    stated = set(zip(q.loc[~red, "unit_id"], q.loc[~red, "kind"])) if len(q) else set()
+    stated = set(zip(q.loc[~red, "unit_id"].tolist(), q.loc[~red, "kind"].tolist())) if len(q) else set()
     hidden = q[red].groupby(["unit_id", "kind"]).size().to_dict() if len(q) else {}
     rows = []
     for uid in sorted(unit_ids):

@@ -13,7 +13,6 @@ import math
 import re
 import unicodedata
 import zipfile
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -291,12 +290,18 @@ def _rows_xml(columns: list[np.ndarray], a: int, b: int) -> bytes:
     """The ``<row>`` elements of data rows ``a`` to ``b`` (0-based; row 2 on in the sheet),
     from :func:`_cells` columns; empty cells are left out."""
     refs = [str(r) for r in range(a + 2, b + 2)]
-    cells = []
-    for i, col in enumerate(columns, start=1):
-        pre = '<c r="' + get_column_letter(i)
-        cells.append([pre + r + t if t is not None else "" for r, t in zip(refs, col[a:b].tolist())])
-    opens = ['<row r="' + r + '">' for r in refs]
-    return "".join(map("".join, zip(opens, *cells, repeat("</row>", b - a)))).encode("utf-8")
+    # one row of pieces per data row: <row r="N">, then (<c r="COL, N, tail) per column (all
+    # three "" for an empty cell), then </row>; filled column-wise, joined once
+    parts = np.empty((b - a, 3 * len(columns) + 2), dtype=object)
+    parts[:, 0] = ['<row r="' + r + '">' for r in refs]
+    parts[:, -1] = "</row>"
+    for i, col in enumerate(columns):
+        tails = col[a:b]
+        parts[:, 3 * i + 1] = '<c r="' + get_column_letter(i + 1)
+        parts[:, 3 * i + 2] = refs
+        parts[:, 3 * i + 3] = tails
+        parts[np.equal(tails, None), 3 * i + 1:3 * i + 4] = ""
+    return "".join(parts.ravel().tolist()).encode("utf-8")
 
 
 def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> tuple[list[np.ndarray], str]:
