@@ -59,8 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--roster", metavar="CSV", help="units.csv: unit_id,unit_name,parent_id,level[,aliases]")
     r.add_argument("--plan", metavar="PLANFILE", help="the committee's own work plan (工作要点)")
     r.add_argument("--db", metavar="FILE", help="DuckDB file (default OUTDIR/ngreport.duckdb)")
-    r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    r.add_argument("--engine", choices=["local", "dask"], default="local")
+    r.add_argument("--workers", type=int, default=1,
+                   help="worker processes for the per-file work; with more than one, the "
+                        "outputs are also written in parallel (default 1; 0 = every CPU)")
+    r.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="where the per-file work runs: local processes or a Dask cluster")
     r.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --engine dask)")
     r.add_argument("--show-names", action="store_true",
                    help="do not mask children's personal names in outputs")
