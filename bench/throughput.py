@@ -68,10 +68,10 @@ def run_measured(cmd: list[str], env: dict[str, str], cpus: set[int] | None = No
     """Run ``cmd`` (pinned to ``cpus`` if given, it and every thread and child it starts);
     return (wall seconds, peak tree PSS, peak tree RSS, exit code, [(epoch, pss)])."""
     samples: list[tuple[float, int, int]] = []
-    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=pin)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if cpus:  # at once, before it imports anything: threads and children it starts inherit it
+        os.sched_setaffinity(proc.pid, cpus)
     done = threading.Event()
 
     def sample() -> None:
