@@ -1,14 +1,16 @@
 """``ngreport run``: stream report files into the DuckDB store, then consolidate and render.
 
 1. find the input files; hash each one (sha256) and skip those already stored;
-2. process the others (``pipeline.executor.map_files``) and commit each result as it
+2. process the others (``pipeline.executor.map_files`` over :func:`process_for_store`, which
+   also turns the documents into store rows in the worker) and commit each result as it
    arrives — a file's rows are written in one transaction (files arriving within
    ``GROUP_COMMIT_SECONDS`` of the previous commit share it), so a killed run loses at
    most the files not yet committed and the next run finishes the rest;
 3. recompute units, aggregates, gaps, problem themes and cross-document flags from the
-   store's current rows; write Parquet, Excel, Word and HTML outputs and manifest.jsonl.
+   store's current rows; write Parquet, Excel, Word and HTML outputs (at once, in forked
+   processes, when several workers were asked for) and manifest.jsonl.
 
-Exit status: 2 if any input file failed, else 0.
+Exit status: 2 if any input file failed, else 1 if an output could not be written, else 0.
 """
 from __future__ import annotations
 
