@@ -35,14 +35,15 @@ _TOKENIZERS: dict[tuple[str, ...], object] = {}
 _LOCK = threading.Lock()
 
 
+def _userdict_entries(text: str) -> list[list[str]]:
+    """The fields of each entry of a jieba user dictionary ("word [freq] [tag]" per line)."""
+    return [parts for parts in map(str.split, text.splitlines())
+            if parts and not parts[0].startswith("#")]
+
+
 def parse_userdict(text: str) -> tuple[str, ...]:
-    """Words of a jieba user dictionary ("word [freq] [tag]" per line)."""
-    words = []
-    for line in text.splitlines():
-        parts = line.split()
-        if parts and not parts[0].startswith("#"):
-            words.append(parts[0])
-    return tuple(words)
+    """Words of a jieba user dictionary."""
+    return tuple(parts[0] for parts in _userdict_entries(text))
 
 
 def normalize(text: str) -> str:
@@ -83,13 +84,9 @@ def package_userwords() -> tuple[str, ...]:
 
 
 def userdict_tags(text: str) -> dict[str, str]:
-    """Part-of-speech tags a user dictionary gives ("word freq tag" lines)."""
-    tags = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and not parts[0].startswith("#") and not parts[-1].isdigit():
-            tags[parts[0]] = parts[-1]
-    return tags
+    """Part-of-speech tags a user dictionary gives (its entries ending in a tag)."""
+    return {parts[0]: parts[-1] for parts in _userdict_entries(text)
+            if len(parts) >= 2 and not parts[-1].isdigit()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -125,19 +122,28 @@ class ReportAnalyzer:
             n = len(run)
             for k in range(self.char_min, self.char_max + 1):
                 out.extend("c:" + run[i : i + k] for i in range(n - k + 1))
-        if self.words:
-            tok = _tokenizer(self.userwords)
-            out.extend("w:" + w for w in tok.lcut(norm, HMM=False) if _WORD.search(w) and len(w) > 1)
+        out.extend(self.word_tokens(norm, context))
+        return out
+
+    def word_tokens(self, norm: str, context: str) -> list[str]:
+        """The ``w:`` (when ``words``) and ``h:`` (when ``context``) features of an input
+        whose text is already normalised."""
+        out = _words(self.userwords, norm, "w:") if self.words else []
         if context and self.context:
             out.extend(_context_tokens(self.userwords, context))
         return out
 
 
+def _words(userwords: tuple[str, ...], norm: str, prefix: str) -> list[str]:
+    """Prefixed jieba words (two or more characters, not figures) of normalised text."""
+    tok = _tokenizer(userwords)
+    return [prefix + w for w in tok.lcut(norm, HMM=False) if _WORD.search(w) and len(w) > 1]
+
+
 @functools.lru_cache(maxsize=16384)
 def _context_tokens(userwords: tuple[str, ...], context: str) -> tuple[str, ...]:
     """``h:`` words of a heading (cached: every clause under a heading shares it)."""
-    tok = _tokenizer(userwords)
-    return tuple("h:" + w for w in tok.lcut(normalize(context), HMM=False) if _WORD.search(w) and len(w) > 1)
+    return tuple(_words(userwords, normalize(context), "h:"))
 
 
 def _pack(gram: str) -> int:
@@ -217,13 +223,8 @@ class SparseFeaturizer:
 
     def _other_indices(self, text: str, context: str) -> list[int]:
         """Columns of the word (``w:``) and heading (``h:``) features of one input."""
-        an, extra = self.analyzer, []
-        if an.words:
-            tok = _tokenizer(an.userwords)
-            extra += ["w:" + w for w in tok.lcut(normalize(text), HMM=False)
-                      if _WORD.search(w) and len(w) > 1]
-        if context and an.context:
-            extra += _context_tokens(an.userwords, context)
+        an = self.analyzer
+        extra = an.word_tokens(normalize(text) if an.words else "", context)
         return [j for j in map(self.other.get, extra) if j is not None]
 
     def _token_indices(self, tokens: list[str]) -> list:

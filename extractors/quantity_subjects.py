@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import re
 
+from extractors.features import pos_tokenizer
+
 _WINDOW = 16
 # clause boundaries: the subject never crosses them
 _STOP = re.compile(r"[，,。；;：:！!？?、\n\r\t（()）【】\[\]《》<>/|]")
@@ -36,16 +38,8 @@ _LEADING_VERB = re.compile(
 _DROP_HEAD = re.compile(r"^(?:的|等|各类|各种|各级|其中|共|共有|有|了|为|是|达|达到|计)+")
 _BAD_SUBJECT = re.compile(r"^(?:以上|以下|左右|余|多|其中|的|等|人|者)$")
 
-_tokenizer = None
-
-
 def _pos_cut(s: str) -> list[tuple[str, str]]:
-    global _tokenizer
-    if _tokenizer is None:
-        from extractors.features import pos_tokenizer
-
-        _tokenizer = pos_tokenizer()
-    return [(w.word, w.flag) for w in _tokenizer.lcut(s, HMM=False)]
+    return [(w.word, w.flag) for w in pos_tokenizer().lcut(s, HMM=False)]
 
 
 def _cut_plain(s: str, out: list[tuple[str, str]]) -> None:

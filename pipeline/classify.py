@@ -50,7 +50,6 @@ CATEGORIES: tuple[str, ...] = (
 OTHER = "other"
 DATA_DIR = Path(__file__).resolve().parent.parent / "extractors" / "data"
 MODEL_PATH = DATA_DIR / "category_model.pkl.xz"
-USERDICT_PATH = DATA_DIR / "userdict.txt"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.classify import CATEGORIES, MODEL_PATH, USERDICT_PATH, CategoryModel
+from pipeline.classify import CATEGORIES, MODEL_PATH, CategoryModel
 
 SEED = 0
 SVM_C = 1.0
@@ -57,9 +57,9 @@ def label_matrix(label_lists) -> np.ndarray:
 
 
 def userwords() -> tuple[str, ...]:
-    from extractors.features import parse_userdict
+    from extractors.features import package_userwords
 
-    return parse_userdict(USERDICT_PATH.read_text("utf-8"))
+    return package_userwords()
 
 
 def _identity(tokens):
