@@ -87,6 +87,11 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def resolve_workers(workers: int | None) -> int:
+    """The number of worker processes ``workers`` asks for (None or <= 0: all CPUs)."""
+    return default_workers() if workers is None or workers <= 0 else workers
+
+
 def map_files(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int = 1,
               engine: str = "local", scheduler: str | None = None,
               initializer: Callable[[], None] | None = warm_up,
@@ -96,8 +101,7 @@ def map_files(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int = 1,
     ``workers`` <= 0 means all CPUs.  ``fn`` must be picklable (a module-level function)
     when it runs in other processes.  ``window`` bounds the tasks in flight.
     """
-    if workers is None or workers <= 0:
-        workers = default_workers()
+    workers = resolve_workers(workers)
     if engine == "dask":
         return _map_dask(fn, paths, workers, scheduler, initializer, window)
     if engine != "local":
@@ -138,7 +142,7 @@ def _context():
 def start_early(workers: int = 1, engine: str = "local") -> None:
     """Start the fork server now, so it loads the models while the caller does other work
     (finding and hashing files); a later :func:`map_files` forks its workers from it."""
-    if engine == "local" and (workers <= 0 and default_workers() > 1 or workers > 1):
+    if engine == "local" and resolve_workers(workers) > 1:
         ctx = _context()
         if ctx.get_start_method() == "forkserver":
             from multiprocessing import forkserver

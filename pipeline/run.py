@@ -104,20 +104,19 @@ def _progress(total: int, args):
     return tqdm(total=total, disable=quiet, file=sys.stderr, unit="file", desc="ngreport")
 
 
-_OUTPUTS = (("render_xlsx", "consolidated.xlsx"), ("render_docx", "consolidated-report.docx"),
-            ("render_html", "report.html"), ("export", "data"))
+#: (module, function, name under the output folder) of each output.
+_OUTPUTS = (("render_xlsx", "write", "consolidated.xlsx"),
+            ("render_docx", "write", "consolidated-report.docx"),
+            ("render_html", "write", "report.html"), ("export", "write_parquet", "data"))
 #: The consolidation being rendered (read by forked render processes, never pickled).
 _CONS = None
 
 
-def _render_one(module: str, name: str, outdir: Path) -> str | None:
+def _render_one(module: str, function: str, name: str, outdir: Path) -> str | None:
     """Write one output; a failing renderer is reported, not fatal."""
     try:
-        mod = __import__(f"pipeline.{module}", fromlist=["write"])
-        if module == "export":
-            mod.write_parquet(_CONS, outdir / name)
-        else:
-            mod.write(_CONS, outdir / name)
+        mod = __import__(f"pipeline.{module}", fromlist=[function])
+        getattr(mod, function)(_CONS, outdir / name)
     except Exception as e:  # noqa: BLE001 - one output must not prevent the others
         return f"{name}: {type(e).__name__}: {e}"
     return None
@@ -134,10 +133,10 @@ def _render(cons, outdir: Path, workers: int = 1) -> list[str]:
 
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(min(workers, len(_OUTPUTS)), mp_context=ctx) as pool:
-                futures = [pool.submit(_render_one, m, n, outdir) for m, n in _OUTPUTS]
+                futures = [pool.submit(_render_one, *out, outdir) for out in _OUTPUTS]
                 errors = [f.result() for f in futures]
         else:
-            errors = [_render_one(m, n, outdir) for m, n in _OUTPUTS]
+            errors = [_render_one(*out, outdir) for out in _OUTPUTS]
     finally:
         _CONS = None
     return [e for e in errors if e]
@@ -199,7 +198,7 @@ def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
 def main(args) -> int:
     from extractors.names import find_child_names
     from pipeline import consolidation, export
-    from pipeline.executor import default_workers, map_files, start_early, stop_workers
+    from pipeline.executor import map_files, resolve_workers, start_early, stop_workers
     from pipeline.rows import n_documents
     from pipeline.store import Store
     from pipeline.units import read_roster
@@ -267,8 +266,7 @@ def main(args) -> int:
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
-    workers = args.workers if args.workers and args.workers > 0 else default_workers()
-    render_errors = _render(cons, outdir, workers if args.engine == "local" else 1)
+    render_errors = _render(cons, outdir, resolve_workers(args.workers) if args.engine == "local" else 1)
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     for line in render_errors:
