@@ -296,14 +296,18 @@ def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
         doc.add_paragraph(f"另有{len(targets)}处数字为目标或计划数，未计入以上完成数（见汇总表“数量明细”）。")
 
 
+def _unit_name(unit_id, names: dict[str, str]) -> str:
+    """A unit's display name (its id when the roster has no name)."""
+    return "（未匹配单位）" if zh.is_missing(unit_id) else names.get(str(unit_id), _text(unit_id))
+
+
 def _problems_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
     doc.add_heading("二、存在的主要问题", level=1)
     probs = cons.problems
     if not len(probs):
         doc.add_paragraph("各单位材料中未见专门的问题表述。")
         return
-    summary = (probs.assign(unit=probs["unit_id"].map(
-        lambda u: "（未匹配单位）" if zh.is_missing(u) else names.get(str(u), _text(u))))
+    summary = (probs.assign(unit=probs["unit_id"].map(lambda u: _unit_name(u, names)))
                .groupby("theme", sort=False)["unit"].agg(lambda s: list(dict.fromkeys(s))))
     order = sorted(summary.index, key=lambda t: (t == "other", -len(summary[t]), str(t)))
     for i, theme in enumerate(order):
@@ -330,7 +334,7 @@ def _gaps_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
             doc.add_paragraph("按项目统计：" + "；".join(
                 f"{k}（{n}个单位）" for k, n in counts.head(MAX_GAP_LINES).items()) + "。")
         for r, item in zip(grp.head(MAX_GAP_LINES).itertuples(), items):
-            unit = "（未匹配单位）" if zh.is_missing(r.unit_id) else names.get(str(r.unit_id), _text(r.unit_id))
+            unit = _unit_name(r.unit_id, names)
             detail = _text(r.detail)
             line = unit if item in ("", unit) else f"{unit}：{item}"
             _bullet(doc, line + (f"（{detail}）" if detail else ""))
