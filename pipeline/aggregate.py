@@ -32,49 +32,66 @@ _KEY = ["unit_id", "year", "category", "kind"]
 _VALS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted", "n_units"]
 
 
-def summable(quantities: pd.DataFrame) -> pd.DataFrame:
-    """The quantity rows that may be added up (see the module rules)."""
-    return quantities[summable_mask(quantities)] if len(quantities) else quantities.iloc[0:0]
+def _summable_sql() -> str:
+    """The module rule as a SQL predicate over a quantities relation ``q``."""
+    kinds = ", ".join(f"'{k}'" for k in SUMMABLE_KINDS)
+    return (f"(q.role = 'achieved' AND q.kind IN ({kinds}) AND q.unit_id IS NOT NULL"
+            " AND q.part_of IS NULL AND NOT regexp_matches(coalesce(CAST(q.period AS VARCHAR),"
+            f" ''), '{'|'.join(_PERIOD_EXCLUDE)}'))")
+
+
+SUMMABLE = _summable_sql()
+_COLUMNS = ("role", "kind", "unit_id", "part_of", "period", "year", "category", "value", "low",
+            "high", "approx", "redacted")
+#: Scope ``own``: one row per unit × year × category × kind of the summable rows of ``q``.
+_OWN = f"""
+WITH s AS (
+  SELECT q.unit_id, TRY_CAST(q.year AS BIGINT) AS year,
+         coalesce(nullif(CAST(q.category AS VARCHAR), ''), '{DEFAULT_CATEGORY}') AS category,
+         q.kind, CAST(q.value AS DOUBLE) AS value, CAST(q.low AS DOUBLE) AS low,
+         CAST(q.high AS DOUBLE) AS high, coalesce(CAST(q.redacted AS BOOLEAN), false) AS red,
+         coalesce(CAST(q.approx AS BOOLEAN), false) AND NOT coalesce(CAST(q.redacted AS BOOLEAN),
+         false) AS appr
+  FROM q WHERE {SUMMABLE}),
+t AS (
+  SELECT *, NOT red AND NOT appr AND value IS NOT NULL AS exact,
+         appr AND low IS NOT NULL AND high IS NOT NULL AS ranged FROM s)
+SELECT unit_id, year, category, kind,
+       sum(CASE WHEN exact THEN value ELSE 0.0 END) AS exact_sum,
+       sum(CASE WHEN exact THEN value WHEN ranged THEN low ELSE 0.0 END) AS low_sum,
+       sum(CASE WHEN exact THEN value WHEN ranged THEN high ELSE 0.0 END) AS high_sum,
+       count(*) FILTER (WHERE exact) AS n_exact, count(*) FILTER (WHERE ranged) AS n_approx,
+       count(*) FILTER (WHERE red) AS n_redacted, 1 AS n_units
+FROM t GROUP BY ALL ORDER BY ALL NULLS FIRST"""
+
+
+def _relation(quantities):
+    """``quantities`` (a DataFrame or a DuckDB relation) as a relation with every column
+    the rule reads (missing ones are null)."""
+    import duckdb
+
+    if isinstance(quantities, duckdb.DuckDBPyRelation):
+        return quantities
+    df = quantities.assign(**{c: None for c in _COLUMNS if c not in quantities.columns})
+    return duckdb.connect().from_df(df[list(_COLUMNS)])
 
 
 def summable_mask(q: pd.DataFrame) -> pd.Series:
-    """Which quantity rows may be added up (see the module rules)."""
+    """Which quantity rows may be added up (see the module rules), in row order."""
     if not len(q):
         return pd.Series(False, index=q.index)
-    keep = (q["role"].eq("achieved") & q["kind"].isin(SUMMABLE_KINDS) & q["unit_id"].notna())
-    if "part_of" in q.columns:
-        keep &= q["part_of"].isna()
-    if "period" in q.columns:
-        period = q["period"].fillna("").astype(str)
-        keep &= ~period.str.contains("|".join(_PERIOD_EXCLUDE), regex=True)
-    return keep
+    keep = _relation(q).query("q", f"SELECT {SUMMABLE} AS keep FROM q").fetchnumpy()["keep"]
+    return pd.Series(keep.astype(bool), index=q.index)
 
 
-def own_aggregates(quantities: pd.DataFrame) -> pd.DataFrame:
-    """Scope ``own`` rows from the current, relevant quantities (with unit_id)."""
-    q = summable(quantities)
-    if not len(q):
+def own_aggregates(quantities) -> pd.DataFrame:
+    """Scope ``own`` rows from the current, relevant quantities (with unit_id): a DataFrame
+    or a DuckDB relation (so a store's quantities are summed where they are)."""
+    own = _relation(quantities).query("q", _OWN).df()
+    if not len(own):
         return pd.DataFrame(columns=_KEY + _VALS)
-    q = q.assign(category=q["category"].fillna(DEFAULT_CATEGORY).replace("", DEFAULT_CATEGORY),
-                 year=pd.to_numeric(q["year"], errors="coerce").astype("Int64"))
-    red = q["redacted"].fillna(False).astype(bool)
-    approx = q["approx"].fillna(False).astype(bool) & ~red
-    value = pd.to_numeric(q["value"], errors="coerce")
-    low = pd.to_numeric(q["low"], errors="coerce")
-    high = pd.to_numeric(q["high"], errors="coerce")
-    exact = ~red & ~approx & value.notna()
-    approx &= low.notna() & high.notna()
-    frame = pd.DataFrame({
-        "unit_id": q["unit_id"], "year": q["year"], "category": q["category"],
-        "kind": q["kind"],
-        "exact_sum": value.where(exact, 0.0),
-        "low_sum": value.where(exact, low.where(approx, 0.0)),
-        "high_sum": value.where(exact, high.where(approx, 0.0)),
-        "n_exact": exact.astype(int), "n_approx": approx.astype(int), "n_redacted": red.astype(int),
-    })
-    g = frame.groupby(_KEY, dropna=False, sort=True).sum(numeric_only=True).reset_index()
-    g["n_units"] = 1
-    return g
+    own["year"] = own["year"].astype("Int64")
+    return own
 
 
 def roll_up(own: pd.DataFrame, parents: dict[str, str | None]) -> pd.DataFrame:

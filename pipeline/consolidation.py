@@ -7,12 +7,13 @@ the user asked for ``--show-names``; renderers print what they are given.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
+from pipeline import details
 from pipeline.store_reads import Texts, read_frame
 
 #: Column order of every table (the contract shared with the renderers and exports).
@@ -34,10 +35,6 @@ COLUMNS: dict[str, list[str]] = {
               "start", "end", "sentence_text"],
     "unmatched": ["doc_id", "source", "reporting_unit"],
 }
-
-#: The quantity columns the aggregates and gap lists read (the long texts are left behind).
-_SUMMED = ["doc_id", "unit_id", "year", "role", "kind", "category", "subject", "unit", "value",
-           "low", "high", "approx", "redacted", "part_of", "period"]
 
 GAP_TYPES = ("plan_item_uncovered", "missing_metric", "target_unmet", "missing_submission")
 
@@ -70,11 +67,42 @@ class Consolidation:
     flags: pd.DataFrame = field(default_factory=lambda: empty_frame("flags"))
     unmatched: pd.DataFrame = field(default_factory=lambda: empty_frame("unmatched"))
     run: dict[str, Any] = field(default_factory=dict)
+    #: ``detail(name)`` yields every row of 'quantities' or 'flags' as Arrow tables, a batch
+    #: at a time (set by :func:`build`; usable while its store is open); the tables above may
+    #: hold only the first :data:`pipeline.details.DETAIL_ROWS` rows of them (see :meth:`counts`).
+    detail: Callable[[str], Iterator[Any]] | None = field(default=None, repr=False,
+                                                                    compare=False)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             if f.name in COLUMNS:
                 setattr(self, f.name, conform(getattr(self, f.name), f.name))
+
+    def counts(self) -> dict[str, Any]:
+        """Counts over every quantity and flag of the run: ``quantities``, ``approx``,
+        ``redacted``, ``targets`` (role target or plan), ``flags`` and ``flag_types`` (type ->
+        count, most frequent first); from the store when built from one, since the tables may
+        hold only their first rows."""
+        q, f, c = self.quantities, self.flags, self.run.get("counts")
+        if c:
+            out = {**c, "flags": sum(c["flag_types"].values())}
+        else:
+            yes = lambda col: int(q[col].fillna(False).astype(bool).sum()) if len(q) else 0  # noqa: E731
+            out = {"quantities": len(q), "approx": yes("approx"), "redacted": yes("redacted"),
+                   "targets": int(q["role"].astype(str).isin(["target", "plan"]).sum()),
+                   "flags": len(f)}
+        out["flag_types"] = (dict(f["type"].value_counts()) if len(f) >= out["flags"] else
+                             dict(sorted(c["flag_types"].items(), key=lambda kv: -kv[1])))
+        return out
+
+    def shown(self, name: str) -> str | None:
+        """A note for the readers of table ``name`` when it holds only the first rows."""
+        total = self.counts()[name]
+        held = len(getattr(self, name))
+        if held >= total:
+            return None
+        return (f"仅列出其中{held}条（共{total}条）；完整明细见 data/{name}.parquet"
+                " 或 ngreport.duckdb。")
 
     @classmethod
     def empty(cls) -> "Consolidation":
@@ -251,28 +279,23 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
     docs["unit_name"] = docs["unit_id"].map(uname)
     docs["level"] = docs["unit_id"].map(ulevel).fillna(docs["level"])
     docs["categories"] = docs["categories"].map(_join)
-    meta = docs[["doc_id", "unit_id", "year", "doc_type", "source", "relevant"]]
     ids = list(docs["doc_id"])
+    details.register_meta(store, docs[["doc_id", "unit_id", "year", "doc_type", "source",
+                                       "relevant"]].assign(counted=counted.to_numpy()))
 
     def rows_of(table: str, doc_ids: list[str], cols: str = "*") -> pd.DataFrame:
         order = "q_index" if table == "quantities" else "idx"
         return read_frame(store, f'SELECT {cols} FROM "{table}" WHERE doc_id IN '
                           f"(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, {order}", [doc_ids])
 
-    q = rows_of("quantities", ids).merge(meta, on="doc_id", how="left")
     rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
-    q["counted"] = q["doc_id"].isin(set(rel_ids))  # relevant, not a second copy
-    qrel = q.loc[q["counted"].to_numpy(), _SUMMED]  # what aggregates and gaps read
-    aggs = aggregate.aggregates(qrel, units)
+    aggs = aggregate.aggregates(details.counted_quantities(store), units)
     rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
-    gap_frames, plan_info, year = _gap_lists(rdocs, qrel, units, plan, rows_of, store)
+    gap_frames, plan_info, year = _gap_lists(rdocs, units, plan, rows_of, store)
     gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
-    probs = rows_of("problems", rel_ids).merge(meta[["doc_id", "unit_id"]], on="doc_id")
-    flags = read_frame(store, "SELECT * FROM flags WHERE origin = 'document' AND doc_id IN "
-                       "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx", [ids])
-    flags = flags.drop(columns=["source"], errors="ignore").merge(
-        meta[["doc_id", "unit_id", "source"]], on="doc_id", how="left")
-    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], q, units, store)
+    meta = docs[["doc_id", "unit_id"]]
+    probs = rows_of("problems", rel_ids).merge(meta, on="doc_id")
+    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store)
     themes = gaps.problem_themes(probs, units)
 
     fn = (lambda s: s) if show_names else masker(set(store.df(
@@ -281,20 +304,32 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
     gap_df, themes = mask_frame(gap_df, fn), mask_frame(themes, fn)
     store.replace_derived({"units": units, "doc_units": matches, "aggregates": aggs,
                            "gaps": gap_df, "problem_themes": themes}, cross)
+    counts = details.counts(store)
+    for t, n in cross["type"].value_counts().items():
+        counts["flag_types"][t] = counts["flag_types"].get(t, 0) + int(n)
+    q = details.head(store, "quantities", details.DETAIL_ROWS)
+    flags = details.head(store, "flags", max(0, details.DETAIL_ROWS - len(cross)))
     all_flags = pd.concat([f for f in (flags, cross) if len(f)] or [flags], ignore_index=True)
     unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]
     run = dict(run or {})
     run.setdefault("plan", plan_info)
     run.setdefault("year", year)
+    run["counts"] = counts
+    masked_cross = mask_frame(cross, fn)
+
+    def detail(name: str):
+        """Every row of ``name`` ('quantities' or 'flags'), masked, as Arrow tables."""
+        return details.detail_tables(store, name, fn, masked_cross if name == "flags" else None)
+
     return Consolidation(
         units=units, documents=mask_frame(docs, fn),
         quantities=mask_frame(q, fn), aggregates=aggs, gaps=gap_df,
         problems=mask_frame(probs, fn), flags=mask_frame(all_flags, fn),
-        unmatched=mask_frame(unmatched, fn), run=run)
+        unmatched=mask_frame(unmatched, fn), run=run, detail=detail)
 
 
-def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
-               plan: pd.DataFrame, rows_of, store) -> tuple[list[pd.DataFrame], dict | None, int | None]:
+def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, rows_of,
+               store) -> tuple[list[pd.DataFrame], dict | None, int | None]:
     """The four gap lists for one year: the plan's year when reports of it exist, else the
     latest year reported (reports without a year count for any year)."""
     from pipeline import gaps
@@ -306,7 +341,9 @@ def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
     focus = None if focus is None or pd.isna(focus) else int(focus)
     gdocs = rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs
     reporting = sorted(set(gdocs["unit_id"]))
-    gq = qrel[qrel["doc_id"].isin(set(gdocs["doc_id"]))]
+    gq = details.slim(store, ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high",
+                              "subject", "category", "unit"], "role = 'achieved'",
+                      list(gdocs["doc_id"]))
     frames = [gaps.missing_metrics(gq, reporting),
               gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting)))]
     if not len(plan):
@@ -330,19 +367,26 @@ def _gap_lists(rdocs: pd.DataFrame, qrel: pd.DataFrame, units: pd.DataFrame,
     return frames, info, focus
 
 
-def _cross_flags(docs: pd.DataFrame, q: pd.DataFrame, units: pd.DataFrame,
-                 store) -> pd.DataFrame:
-    """Cross-document flags over the counted reports (empty if the module is missing); the
-    texts are streamed from the store."""
+def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
+    """Cross-document flags over the counted reports (empty if the module is missing): the
+    checks read the additive quantities' slim columns, the texts are streamed from the store,
+    and a flag's sentence is looked up once it is raised."""
     try:
-        from pipeline.crossflags import cross_document_flags
+        from pipeline.crossflags import ADDITIVE, cross_document_flags
     except ImportError:
         return pd.DataFrame(columns=COLUMNS["flags"])
     texts = Texts(store, docs["doc_id"])
     d = conform(docs, "documents")
-    qq = conform(q.loc[q["doc_id"].isin(texts.pos).to_numpy(), COLUMNS["quantities"]], "quantities")
+    kinds = ", ".join(f"'{k}'" for k in sorted(ADDITIVE))
+    qq = conform(details.slim(store, ["doc_id", "q_index", "unit_id", "year", "text", "value",
+                                      "low", "high", "kind", "approx", "redacted", "subject",
+                                      "role", "category", "source", "start", "end"],
+                              f"kind IN ({kinds}) AND unit_id IS NOT NULL"), "quantities")
     out = cross_document_flags(d, qq, texts, units)
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
+    missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()
+    if missing.any():
+        out.loc[missing, "sentence_text"] = details.sentences(store, out.loc[missing])
     out = out.sort_values(["doc_id", "type", "start"], na_position="first").reset_index(drop=True)
     return out.assign(origin="cross", idx=range(len(out)))

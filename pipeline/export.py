@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.consolidation import Consolidation
 
+DETAIL_TABLES = ("quantities", "flags")
 TABLES = ("documents", "quantities", "aggregates", "gaps", "problems", "flags", "units",
           "unmatched")
 
@@ -42,15 +43,35 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_parquet(cons: Consolidation, folder: str | Path) -> list[Path]:
-    """Write ``folder/<table>.parquet`` for every table; returns the paths written."""
+    """Write ``folder/<table>.parquet`` for every table; returns the paths written.  When the
+    consolidation was built from a store (``cons.detail``), quantities and flags are streamed
+    from it a batch at a time, so the files hold every row whatever the tables keep."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name in TABLES:
         path = folder / f"{name}.parquet"
-        _tidy(getattr(cons, name)).to_parquet(path, index=False)
+        if cons.detail is not None and name in DETAIL_TABLES:
+            _write_stream(cons.detail(name), path)
+        else:
+            _tidy(getattr(cons, name)).to_parquet(path, index=False)
         out.append(path)
     return out
+
+
+def _write_stream(tables, path: Path) -> None:
+    """Write a stream of Arrow tables of one schema as one Parquet file."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for table in tables:
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def write_manifest(rows: Iterable[dict], path: str | Path) -> Path:

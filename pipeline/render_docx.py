@@ -194,10 +194,8 @@ def _overview(cons: Consolidation, names: dict[str, str]) -> str:
     from_roster = "matched_by" in cons.units and (cons.units["matched_by"] == "roster").any()
     n_roster = len(cons.units) if from_roster else 0  # without a roster there is no list to miss
     missing = cons.units[~cons.units["has_report"].fillna(False).astype(bool)] if n_roster else cons.units
-    q = cons.quantities
-    n_q = len(q)
-    n_approx = int(q["approx"].fillna(False).astype(bool).sum()) if n_q else 0
-    n_red = int(q["redacted"].fillna(False).astype(bool).sum()) if n_q else 0
+    counts = cons.counts()
+    n_q, n_approx, n_red = counts["quantities"], counts["approx"], counts["redacted"]
     parts = [f"本次汇总共收到{len(reporting)}个单位的{n_docs}份材料，其中与关心下一代工作相关的{n_rel}份。"]
     if n_roster:
         parts.append(f"花名册共列{n_roster}个单位，其中{len(missing)}个单位未提交报告。")
@@ -291,9 +289,9 @@ def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
         rows = totals[tot_cat == cat]
         doc.add_paragraph(_category_sentence(label, rows))
         _unit_table(doc, own[own_cat == cat], names)
-    targets = cons.quantities[cons.quantities["role"].astype(str).isin(["target", "plan"])]
-    if len(targets):
-        doc.add_paragraph(f"另有{len(targets)}处数字为目标或计划数，未计入以上完成数（见汇总表“数量明细”）。")
+    n_targets = cons.counts()["targets"]
+    if n_targets:
+        doc.add_paragraph(f"另有{n_targets}处数字为目标或计划数，未计入以上完成数（见汇总表“数量明细”）。")
 
 
 def _unit_name(unit_id, names: dict[str, str]) -> str:
@@ -348,7 +346,7 @@ def _flags_part(doc, cons: Consolidation) -> None:
     if not len(flags):
         return
     doc.add_heading("四、需核实的数字", level=1)
-    counts = flags["type"].value_counts()
+    counts = cons.counts()["flag_types"]
     text = "；".join(f"{zh.label('flag_type', t)}{n}处" for t, n in counts.items())
     doc.add_paragraph(f"审核中发现以下情况，请在定稿前核实：{text}。详见汇总表“审计提示”。")
 

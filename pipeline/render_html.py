@@ -159,6 +159,9 @@ def payload(cons: Consolidation) -> dict[str, Any]:
               for uid, n in names.items() if uid and uid not in known]
     qs = _quantities(cons, names)
     g, p = cons.gaps, cons.problems
+    counts = cons.counts()
+    notes = [f"{label}：{note}" for label, name in (("数字明细", "quantities"), ("审计提示", "flags"))
+             if (note := cons.shown(name))]
     return {
         "run": {k: _clean(v) if not isinstance(v, (list, dict)) else None
                 for k, v in (cons.run or {}).items()},
@@ -167,6 +170,8 @@ def payload(cons: Consolidation) -> dict[str, Any]:
                    "level": zh.LEVEL, "scope": zh.SCOPE, "metric": zh.METRIC},
         "units": units,
         "n_documents": len(cons.documents),
+        "counts": {"quantities": counts["quantities"], "flags": counts["flags"]},
+        "notes": notes,
         "quantities": _table(qs),
         "totals": _table(_aggregate_rows(category_totals(cons), names)),
         "aggregates": _table(_aggregate_rows(cons.aggregates, names)),

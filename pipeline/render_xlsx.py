@@ -196,6 +196,10 @@ def sheets(cons: Consolidation) -> dict[str, pd.DataFrame]:
     }
     if len(cons.unmatched):
         out["未匹配文档"] = unmatched_frame(cons)
+    notes = [(sheet, note) for sheet, name in (("数量明细", "quantities"), ("审计提示", "flags"))
+             if (note := cons.shown(name))]
+    if notes:
+        out["说明"] = pd.DataFrame(notes, columns=["工作表", "说明"])
     return out
 
 

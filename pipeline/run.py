@@ -105,26 +105,30 @@ def _progress(total: int, args):
 
 
 #: (module, function, name under the output folder) of each output.
+#: The outputs people read (written after the store is closed, at once when there are
+#: several workers); the Parquet dataset is written first, streamed from the open store.
 _OUTPUTS = (("render_xlsx", "write", "consolidated.xlsx"),
             ("render_docx", "write", "consolidated-report.docx"),
-            ("render_html", "write", "report.html"), ("export", "write_parquet", "data"))
+            ("render_html", "write", "report.html"))
+_DATA = ("export", "write_parquet", "data")
 #: The consolidation being rendered (read by forked render processes, never pickled).
 _CONS = None
 
 
-def _render_one(module: str, function: str, name: str, outdir: Path) -> str | None:
-    """Write one output; a failing renderer is reported, not fatal."""
+def _render_one(module: str, function: str, name: str, outdir: Path, cons=None) -> str | None:
+    """Write one output of ``cons`` (default: the one being rendered); a failing renderer
+    is reported, not fatal."""
     try:
         mod = __import__(f"pipeline.{module}", fromlist=[function])
-        getattr(mod, function)(_CONS, outdir / name)
+        getattr(mod, function)(_CONS if cons is None else cons, outdir / name)
     except Exception as e:  # noqa: BLE001 - one output must not prevent the others
         return f"{name}: {type(e).__name__}: {e}"
     return None
 
 
 def _render(cons, outdir: Path, workers: int = 1) -> list[str]:
-    """Write Excel, Word, HTML and Parquet; with several workers, in forked processes at
-    once (they share the consolidation copy-on-write)."""
+    """Write Excel, Word and HTML; with several workers, in forked processes at once (they
+    share the consolidation copy-on-write)."""
     global _CONS
     _CONS = cons
     try:
@@ -265,13 +269,16 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
+        data_error = _render_one(*_DATA, outdir, cons)
+        cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
-    render_errors = _render(cons, outdir, resolve_workers(args.workers) if args.engine == "local" else 1)
+    render_errors = [e for e in [data_error] if e] + _render(
+        cons, outdir, resolve_workers(args.workers) if args.engine == "local" else 1)
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     for line in render_errors:
         print(f"output not written: {line}", file=sys.stderr)
     print(f"ngreport run: {len(files)} files ({n_processed} processed, "
           f"{len(files) - n_processed} unchanged), {len(cons.documents)} documents, "
-          f"{len(failed)} failed, {len(cons.flags)} flags -> {outdir}", file=sys.stderr)
+          f"{len(failed)} failed, {cons.counts()['flags']} flags -> {outdir}", file=sys.stderr)
     return 2 if failed else (1 if render_errors else 0)

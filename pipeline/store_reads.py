@@ -15,11 +15,15 @@ def read_frame(store, sql: str, params: list | None = None) -> pd.DataFrame:
     """``store.df(sql, params)`` through Arrow (several times faster for large results), with
     DuckDB's own dtypes: integer and boolean columns holding NULLs become pandas' nullable
     Int…/boolean columns, as ``DuckDBPyConnection.df()`` makes them."""
-    import pyarrow as pa
-
     # one chunk per column: taking rows (filters, merges) from a chunked Arrow column is
     # several times slower than from a single array
-    table = store.con.sql(sql, params=params or None).to_arrow_table().combine_chunks()
+    return to_frame(store.con.sql(sql, params=params or None).to_arrow_table().combine_chunks())
+
+
+def to_frame(table) -> pd.DataFrame:
+    """An Arrow table or record batch as a DataFrame with :func:`read_frame`'s dtypes."""
+    import pyarrow as pa
+
     df = table.to_pandas()
     nullable = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
                 pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}

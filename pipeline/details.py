@@ -1,0 +1,117 @@
+"""The per-mention tables of a consolidation (quantities, the documents' own flags) read from
+the store, never all at once.
+
+:func:`register_meta` puts the current documents' metadata (unit, year, counted …) in a
+temporary table beside the store's rows; the consolidation then sums, filters and counts the
+quantities where they are (DuckDB), reads only the slim columns a check needs, and keeps in
+memory at most :data:`DETAIL_ROWS` rows of each detail table for the outputs people read.
+:func:`detail_frames` streams a whole table, masked, a batch at a time (for the Parquet
+dataset, which has every row).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.store_reads import read_frame, to_frame
+
+#: Rows of each detail table held for Excel, Word and HTML; the Parquet files have them all.
+DETAIL_ROWS = 100_000
+
+META = ["doc_id", "unit_id", "year", "doc_type", "source", "relevant", "counted"]
+#: Every quantity of the current documents, with its document's unit, year and counted flag.
+QUANTITIES = ("SELECT q.*, m.unit_id, m.year, m.doc_type, m.source, m.relevant, m.counted "
+              "FROM quantities q JOIN cur_meta m USING (doc_id)")
+_ORDER = {"quantities": " ORDER BY doc_id, q_index", "flags": " ORDER BY doc_id, idx"}
+_SQL = {"quantities": f"SELECT * FROM ({QUANTITIES})",
+        "flags": "SELECT f.*, m.unit_id, m.source FROM flags f JOIN cur_meta m USING (doc_id) "
+                 "WHERE f.origin = 'document'"}
+
+
+def register_meta(store, meta: pd.DataFrame) -> None:
+    """Store ``meta`` (columns :data:`META`, one row per current document) as the connection's
+    temporary table ``cur_meta``, which the queries here join."""
+    store.con.register("_cur_meta_df", meta[META])
+    try:
+        store.con.execute("CREATE OR REPLACE TEMP TABLE cur_meta AS SELECT * FROM _cur_meta_df")
+    finally:
+        store.con.unregister("_cur_meta_df")
+
+
+def counted_quantities(store):
+    """The counted quantities (relevant, not a second copy) as a DuckDB relation."""
+    return store.con.sql(f"SELECT * FROM ({QUANTITIES}) WHERE counted")
+
+
+def slim(store, columns: list[str], where: str, doc_ids: list[str] | None = None) -> pd.DataFrame:
+    """``columns`` of the counted quantities matching ``where`` (of ``doc_ids`` if given), in
+    document order: what one check needs, without the long texts."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f"SELECT {cols} FROM ({QUANTITIES}) WHERE counted AND ({where})"
+    if doc_ids is not None:
+        sql += " AND doc_id IN (SELECT unnest(?::VARCHAR[]))"
+    return read_frame(store, sql + _ORDER["quantities"], [doc_ids] if doc_ids is not None else None)
+
+
+def head(store, name: str, limit: int) -> pd.DataFrame:
+    """The first ``limit`` rows of detail table ``name`` ('quantities' or 'flags')."""
+    return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {max(0, int(limit))}")
+
+
+def counts(store) -> dict[str, int]:
+    """Counts over every quantity and document flag of the current documents."""
+    n, approx, red, target = store.con.execute(
+        f"SELECT count(*), count(*) FILTER (approx), count(*) FILTER (redacted), "
+        f"count(*) FILTER (role IN ('target', 'plan')) FROM ({QUANTITIES})").fetchall()[0]
+    types = dict(store.con.execute(f"SELECT type, count(*) FROM ({_SQL['flags']}) GROUP BY type")
+                 .fetchall())
+    return {"quantities": n, "approx": approx, "redacted": red, "targets": target,
+            "flag_types": types}
+
+
+def detail_tables(store, name: str, fn: Callable, extra: pd.DataFrame | None = None,
+                  rows: int = 65536) -> Iterator[pa.Table]:
+    """Every row of detail table ``name`` in order (then the rows of ``extra``, e.g. the
+    cross-document flags), masked by ``fn`` (:func:`pipeline.consolidation.mask_frame`), as
+    Arrow tables of up to ``rows`` rows with the contract's column order and the store's
+    types; the whole result is never held.  The store's connection serves nothing else until
+    the last table is read."""
+    from pipeline.consolidation import conform, mask_frame
+
+    sql = _SQL[name] + _ORDER[name]
+    types = store.con.sql(sql + " LIMIT 0").to_arrow_table().schema
+
+    def arrow(df: pd.DataFrame) -> pa.Table:
+        df = conform(df, name)
+        schema = pa.schema([types.field(c) if c in types.names else pa.field(c, pa.string())
+                            for c in df.columns])
+        return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+
+    empty = True
+    for batch in store.con.sql(sql).to_arrow_reader(rows):
+        empty = False
+        yield arrow(mask_frame(to_frame(batch), fn))
+    if extra is not None and len(extra):
+        yield arrow(extra)
+    elif empty:  # the file still gets its columns
+        yield arrow(to_frame(types.empty_table()))
+
+
+def sentences(store, keys: pd.DataFrame) -> list:
+    """For rows (doc_id, start, end) of quantities, each one's sentence text (None when no
+    quantity of that document has that span)."""
+    if not len(keys):
+        return []
+    k = pd.DataFrame({"i": range(len(keys)), "doc_id": keys["doc_id"].astype(object).to_numpy(),
+                      "s": pd.to_numeric(keys["start"], errors="coerce").to_numpy(),
+                      "e": pd.to_numeric(keys["end"], errors="coerce").to_numpy()})
+    store.con.register("_keys_df", k)
+    try:
+        found = dict(store.con.execute(
+            "SELECT k.i, first(q.sentence_text ORDER BY q.q_index) FROM _keys_df k JOIN quantities q"
+            ' ON q.doc_id = k.doc_id AND q.start = k.s AND q."end" = k.e GROUP BY k.i').fetchall())
+    finally:
+        store.con.unregister("_keys_df")
+    return [found.get(i) for i in range(len(keys))]

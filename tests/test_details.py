@@ -1,0 +1,89 @@
+"""The per-mention tables (quantities, flags) are never held whole: the outputs people read
+show the first ``DETAIL_ROWS`` and say so, the Parquet dataset streams every row from the
+store, and totals come from the store (run on the fixture of test_run.py)."""
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+from docx import Document as Docx
+from openpyxl import load_workbook
+
+from pipeline import details
+from pipeline.cli import main as cli
+from test_run import run_args, write_fixture
+
+
+def _run(base, name, monkeypatch=None, rows=None):
+    if monkeypatch is not None:
+        monkeypatch.setattr(details, "DETAIL_ROWS", rows)
+    out = base / name
+    assert cli(run_args(base / "reports", base / "units.csv", base / "plan.txt", out)) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    base = tmp_path_factory.mktemp("details")
+    rep, _, _ = write_fixture(base)
+    (rep / "丁县.txt").write_text(  # a report with flags: hidden and vague numbers, a bad total
+        "丁县关工委2023年工作总结\n\n一、关爱帮扶\n全年资助困难学生xx名，发放助学金xx万元，"
+        "慰问留守儿童**名。共开展活动30场，其中宣讲20场、讲座15场。\n\n丁县关工委\n"
+        "2023年12月1日\n", encoding="utf-8")
+    return base
+
+
+def _data(out, name):
+    return pd.read_parquet(out / "data" / f"{name}.parquet").drop(columns=["run_id"],
+                                                                    errors="ignore")
+
+
+def test_capped_outputs_keep_every_row_in_parquet_and_say_so(base, monkeypatch):
+    full = _run(base, "full")
+    capped = _run(base, "capped", monkeypatch, 2)
+    q_all, f_all = _data(full, "quantities"), _data(full, "flags")
+    assert len(q_all) > 2 and len(f_all) > 2
+    for name in ("quantities", "flags", "aggregates", "gaps"):
+        pd.testing.assert_frame_equal(_data(full, name), _data(capped, name))
+
+    wb = load_workbook(capped / "consolidated.xlsx", read_only=True)
+    assert wb["数量明细"].max_row == 1 + 2  # header + the first rows
+    notes = [r for r in wb["说明"].iter_rows(min_row=2, values_only=True)]
+    assert notes[0][0] == "数量明细" and f"共{len(q_all)}条" in notes[0][1]
+    assert notes[1][0] == "审计提示" and f"共{len(f_all)}条" in notes[1][1]
+    assert wb["审计提示"].max_row == 1 + 2
+    assert "说明" not in load_workbook(full / "consolidated.xlsx", read_only=True).sheetnames
+
+    html = (capped / "report.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('<script type="application/json" id="data">')[1]
+                      .split("</script>")[0])
+    assert data["counts"] == {"quantities": len(q_all), "flags": len(f_all)}
+    assert data["quantities"]["n"] == 2 and data["flags"]["n"] == 2
+    assert f"共{len(q_all)}条" in data["notes"][0]
+
+    text = "\n".join(p.text for p in Docx(capped / "consolidated-report.docx").paragraphs)
+    assert f"共提取数字{len(q_all)}处" in text
+    approx = int(q_all["approx"].sum())
+    assert f"其中约数{approx}处" in text
+
+
+def test_store_counts_match_the_rows(base):
+    out = base / "full"
+    if not out.exists():
+        out = _run(base, "full")
+    q = _data(out, "quantities")
+    with zipfile.ZipFile(out / "consolidated.xlsx") as z:
+        assert any(n.startswith("xl/worksheets/") for n in z.namelist())
+    from pipeline.store import Store
+    from pipeline import consolidation
+
+    with Store(out / "ngreport.duckdb") as store:
+        cons = consolidation.build(store)
+        counts = cons.counts()
+        assert counts["quantities"] == len(q) == len(cons.quantities)
+        assert counts["redacted"] == int(q["redacted"].sum())
+        assert counts["targets"] == int(q["role"].isin(["target", "plan"]).sum())
+        assert counts["flags"] == len(cons.flags)
+        assert counts["flag_types"] == dict(cons.flags["type"].value_counts())
