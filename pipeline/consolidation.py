@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import details
-from pipeline.store_reads import Texts, read_frame
+from pipeline.store_reads import Texts, read_frame, report_clause_chunks
 
 #: Column order of every table (the contract shared with the renderers and exports).
 COLUMNS: dict[str, list[str]] = {
@@ -351,13 +351,7 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, row
     p = plan.iloc[0]
     items = gaps.plan_items(p["text"], rows_of("sections", [p["doc_id"]]),
                             rows_of("activities", [p["doc_id"]]))
-    rids = list(gdocs["doc_id"])
-    acts = rows_of("activities", rids, "doc_id, text, category, section_role")
-    bare = gdocs.loc[~gdocs["doc_id"].isin(acts["doc_id"].unique()), "doc_id"]  # need their text
-    texts = Texts(store, bare)
-    gdocs = gdocs.assign(text=[texts[d] if d in texts.pos else None for d in gdocs["doc_id"]])
-    clauses = gaps.report_clauses(gdocs, acts, rows_of("sections", rids,
-                                                       'doc_id, role, start, "end"'))
+    clauses = report_clause_chunks(store, gdocs)  # read twice, a chunk at a time
     pq = rows_of("quantities", list(plan["doc_id"]))
     pq = pq[pq["role"] == "target"]
     frames[:0] = [gaps.plan_coverage(items, clauses, reporting),

@@ -83,10 +83,13 @@ def detail_tables(store, name: str, fn: Callable, extra: pd.DataFrame | None = N
     sql = _SQL[name] + _ORDER[name]
     types = store.con.sql(sql + " LIMIT 0").to_arrow_table().schema
 
-    def arrow(df: pd.DataFrame) -> pa.Table:
+    columns = list(conform(to_frame(types.empty_table()), name).columns)
+    schema = pa.schema([types.field(c) if c in types.names else pa.field(c, pa.string())
+                        for c in columns])
+
+    def arrow(df: pd.DataFrame) -> pa.Table:  # every table: the same columns, in one order
         df = conform(df, name)
-        schema = pa.schema([types.field(c) if c in types.names else pa.field(c, pa.string())
-                            for c in df.columns])
+        df = df.assign(**{c: None for c in columns if c not in df.columns})[columns]
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
     empty = True

@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pandas as pd
 
-from pipeline.textsim import best_match
+from pipeline.textsim import Similarity
 
 GAP_COLUMNS = ["unit_id", "gap_type", "item", "detail", "score"]
 #: Cosine similarity (char 2-3-gram TF-IDF) at which an activity covers a plan item.
@@ -117,48 +117,61 @@ def _probes(item: PlanItem) -> list[str]:
     return [item.label] + parts[:8]
 
 
-def _item_similarity(items: list[PlanItem], texts: list[str]) -> np.ndarray:
-    """(len(texts), len(items)): each text's best similarity with one of an item's probes."""
-    probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
-    return best_match([p for _, p in probes], [j for j, _ in probes], texts)
-
-
-def plan_coverage(items: list[PlanItem], clauses: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
+def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.DataFrame:
     """One ``plan_item_uncovered`` row per (unit, item) with no similar enough activity;
-    ``detail`` names the best near-miss (its first clause in report order) and its score."""
+    ``detail`` names the best near-miss (its first clause in report order) and its score.
+
+    ``clauses`` (unit_id, doc_id, text, category; :func:`report_clauses`) is a DataFrame, or
+    a function returning a fresh iterator of such frames in report order: it is called
+    twice (the idf, then the scores), so the clauses are never all held."""
     if not items or not unit_ids:
         return pd.DataFrame(columns=GAP_COLUMNS)
-    texts = clauses["text"].tolist()
-    sims = _item_similarity(items, texts) if texts else np.zeros((0, len(items)))
-    cats = clauses["category"].to_numpy(dtype=object) if len(clauses) else np.array([])
-    for j, it in enumerate(items):
-        if it.category:
-            sims[:, j] += CATEGORY_BONUS * (cats == it.category)
-    # per unit (clauses in report order): the best score per item and where it is first met
-    unit = clauses["unit_id"].to_numpy(dtype=object) if len(clauses) else np.array([])
-    order = np.argsort(pd.factorize(unit, sort=True)[0], kind="stable")
-    starts = np.flatnonzero(np.r_[True, unit[order][1:] != unit[order][:-1]]) if len(order) \
-        else np.zeros(0, dtype=int)
-    first = {u: i for i, u in enumerate(unit[order][starts])}
-    top = np.maximum.reduceat(sims[order], starts, axis=0) if len(order) else sims
-    sizes = np.diff(np.r_[starts, len(order)])
-    hit = sims[order] == np.repeat(top, sizes, axis=0)
-    pos = np.where(hit, np.arange(len(order))[:, None], len(order))
-    at = order[np.minimum.reduceat(pos, starts, axis=0)] if len(order) else pos
+    chunks = clauses if callable(clauses) else (lambda: iter([clauses]))
+    probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
+    sim = Similarity([p for _, p in probes], [j for j, _ in probes])
+    sim.fit(c["text"].tolist() for c in chunks())
+    top: dict[str, np.ndarray] = {}    # per unit: the best score per item so far
+    near: dict[str, list[str]] = {}    # per unit: where each best score was first met
+    for c in chunks():
+        if len(c):
+            _best_per_unit(items, c, sim.best(c["text"].tolist()), top, near)
     rows = []
     for uid in sorted(unit_ids):
-        g = first.get(uid)
         for j, it in enumerate(items):
-            if g is not None and top[g, j] >= COVER_THRESHOLD:
+            if uid in top and top[uid][j] >= COVER_THRESHOLD:
                 continue
-            if g is not None:
-                near = texts[at[g, j]].strip().replace("\n", " ")[:80]
-                score = round(float(top[g, j]), 3)
-                detail = f"最接近：{near}（相似度 {score:.2f}）"
+            if uid in top:
+                score = round(float(top[uid][j]), 3)
+                detail = f"最接近：{near[uid][j]}（相似度 {score:.2f}）"
             else:
                 score, detail = 0.0, "报告中未找到可比对的工作内容"
             rows.append((uid, "plan_item_uncovered", it.label, detail, score))
     return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+def _best_per_unit(items: list[PlanItem], clauses: pd.DataFrame, sims: np.ndarray,
+                   top: dict[str, np.ndarray], near: dict[str, list[str]]) -> None:
+    """Fold one chunk of clauses (in report order) and their similarities into ``top`` and
+    ``near``: a score replaces the unit's best only when higher, so ties keep the first."""
+    cats = clauses["category"].to_numpy(dtype=object)
+    for j, it in enumerate(items):
+        if it.category:
+            sims[:, j] += CATEGORY_BONUS * (cats == it.category)
+    unit, texts = clauses["unit_id"].to_numpy(dtype=object), clauses["text"].tolist()
+    order = np.argsort(pd.factorize(unit, sort=True)[0], kind="stable")
+    starts = np.flatnonzero(np.r_[True, unit[order][1:] != unit[order][:-1]])
+    best = np.maximum.reduceat(sims[order], starts, axis=0)
+    hit = sims[order] == np.repeat(best, np.diff(np.r_[starts, len(order)]), axis=0)
+    pos = np.where(hit, np.arange(len(order))[:, None], len(order))
+    at = order[np.minimum.reduceat(pos, starts, axis=0)]
+    shown = lambda i: texts[i].strip().replace("\n", " ")[:80]  # noqa: E731
+    for g, u in enumerate(unit[order][starts]):
+        if u not in top:
+            top[u], near[u] = best[g].copy(), [shown(i) for i in at[g]]
+            continue
+        for j in np.flatnonzero(best[g] > top[u]):
+            near[u][j] = shown(at[g, j])
+        top[u] = np.maximum(top[u], best[g])
 
 
 def missing_metrics(quantities: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:

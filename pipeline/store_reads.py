@@ -72,3 +72,37 @@ class Texts(Mapping):
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256):
+    """A function giving, each time it is called, the report clauses of ``docs`` (doc_id,
+    unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per ``chunk``
+    documents and in its order: every activity clause first, then the clauses of the
+    documents without activities (their texts and sections read as needed)."""
+    from pipeline.gaps import report_clauses
+
+    ids = list(docs["doc_id"])
+    with_acts = {d for (d,) in store.con.execute(
+        "SELECT DISTINCT doc_id FROM activities WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids]).fetchall()}
+    bare = [d for d in ids if d not in with_acts]
+    meta = docs[["doc_id", "unit_id"]]
+
+    def rows(table: str, part: list[str], cols: str) -> pd.DataFrame:
+        return read_frame(store, f"SELECT {cols} FROM {table} WHERE doc_id IN "
+                          "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx", [part])
+
+    def chunks():
+        for a in range(0, len(ids), chunk):
+            part = ids[a:a + chunk]
+            acts = rows("activities", part, "doc_id, text, category, section_role")
+            if len(acts):
+                yield report_clauses(meta[meta["doc_id"].isin(set(part))].assign(text=None), acts)
+        texts = Texts(store, bare, chunk=chunk)
+        no_acts = pd.DataFrame(columns=["doc_id", "text", "category", "section_role"])
+        for a in range(0, len(bare), chunk):
+            part = bare[a:a + chunk]
+            d = meta.set_index("doc_id").loc[part].reset_index()
+            yield report_clauses(d.assign(text=[texts[x] for x in part]), no_acts,
+                                 rows("sections", part, 'doc_id, role, start, "end"'))
+    return chunks

@@ -2,12 +2,14 @@
 vectors (sublinear tf, smoothed idf, L2-normalised rows) over the Chinese characters of each
 text, administrative filler words removed.
 
-:func:`best_match` compares every text with a few groups of queries (a plan item's heading
-and clauses) and keeps, per text and group, the best similarity.  The work is done a chunk
-of texts at a time: one pass counts the document frequencies, a second builds each chunk's
-rows and multiplies them with the queries, so memory stays bounded however many texts there
-are.  N-grams are counted exactly from code points with numpy; a text that occurs several
-times is vectorised once (and counted as often as it occurs).
+:class:`Similarity` compares every text with a few groups of queries (a plan item's heading
+and clauses) and keeps, per text and group, the best similarity.  The texts may come in
+chunks, read twice: ``fit`` counts the document frequencies, ``best`` builds a chunk's rows
+and multiplies them with the queries, so memory stays bounded however many texts there are
+(the alphabet is the fixed CJK block, so no pass is needed to find it).  N-grams are counted
+exactly from code points with numpy; a text that occurs several times in a chunk is
+vectorised once (and counted as often as it occurs).  :func:`best_match` is the one-chunk
+case.
 """
 from __future__ import annotations
 
@@ -26,14 +28,21 @@ _CJK0, _CJK1 = 0x4E00, 0x9FFF
 _END = 0xFFFF  # marks the end of a text in a chunk's character codes
 
 
-def _encode(texts: list[str], a: int, b: int) -> np.ndarray:
-    """Texts ``a``…``b-1`` as one uint16 array: 1… a CJK character (code point - 0x4DFF),
-    0 anything else (filler words too), ``_END`` after each text."""
-    joined = _FILLER.sub(" ", "\0".join(t or "" for t in texts[a:b]) + "\0")
+def _encode(texts: list[str]) -> np.ndarray:
+    """The texts as one uint16 array: 1… a CJK character (code point - 0x4DFF), 0 anything
+    else (filler words too), ``_END`` after each text."""
+    joined = _FILLER.sub(" ", "\0".join(t or "" for t in texts) + "\0")
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     out = np.where((cp >= _CJK0) & (cp <= _CJK1), cp - (_CJK0 - 1), 0).astype(np.uint16)
     out[cp == 0] = _END
     return out
+
+
+#: The alphabet is the whole CJK block (fixed, so texts can be read in any number of passes):
+#: a character's rank is its code point's offset; n-gram keys keep the characters' order.
+_BASE = _CJK1 - _CJK0 + 1
+_RANK = np.full(_END + 1, -1, dtype=np.int64)
+_RANK[1:_BASE + 1] = np.arange(_BASE)
 
 
 def _grams(a: int, codes: np.ndarray, dense: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
@@ -57,6 +66,8 @@ def _grams(a: int, codes: np.ndarray, dense: np.ndarray, base: int) -> tuple[np.
     if not keys:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     row, key = np.concatenate(rows), np.concatenate(keys)
+    if not len(row):
+        return row, key, np.zeros(0, np.int64)
     lo, span = (int(row.min()) if len(row) else 0), base ** 3 + base * base
     if len(row) and (int(row.max()) - lo + 1) * span < 2 ** 62:  # one sort of (row, key)
         pair = np.sort((row - lo) * span + key)
@@ -68,33 +79,68 @@ def _grams(a: int, codes: np.ndarray, dense: np.ndarray, base: int) -> tuple[np.
     return row[first], key[first], np.diff(np.r_[first, len(row)])
 
 
-class _Corpus:
-    """Texts in chunks, their alphabet, vocabulary and idf (the first pass)."""
+class Similarity:
+    """TF-IDF cosine similarity of texts with groups of queries, fitted and applied a chunk
+    of texts at a time (scikit-learn's fit/transform split, for texts that are streamed).
 
-    def __init__(self, texts: list[str], weights: np.ndarray, bounds: list[int]):
-        self.chunks = [(a, _encode(texts, a, b)) for a, b in pairwise(bounds)]
-        present = np.zeros(_END + 1, dtype=bool)
-        for _, codes in self.chunks:
-            present[codes] = True
-        present[[0, _END]] = False
-        self.dense = np.cumsum(present, dtype=np.int64) - 1  # CJK in code-point order
-        self.dense[[0, _END]] = -1
-        self.base = max(int(present.sum()), 1)
-        keys, dfs = [], []
-        for a, codes in self.chunks:
-            row, key, _ = _grams(a, codes, self.dense, self.base)
-            k, inv = np.unique(key, return_inverse=True)
-            keys.append(k)
-            dfs.append(np.bincount(inv, weights=weights[row], minlength=len(k)))
-        vocab, inv = np.unique(np.concatenate(keys or [np.zeros(0, np.int64)]), return_inverse=True)
-        df = np.bincount(inv, weights=np.concatenate(dfs or [np.zeros(0)]), minlength=len(vocab))
+    ``fit(chunks)`` counts document frequencies over the queries and every text of every
+    chunk (a text counts once per occurrence); ``best(texts)`` then gives, for each text of
+    one chunk, the best similarity with a query of each group.  What is held is the
+    vocabulary and its idf, never the texts."""
+
+    def __init__(self, queries: list[str], group: list[int], chunk_chars: int = 100_000):
+        self.queries, self.group, self.chunk_chars = list(queries), list(group), chunk_chars
+        self.n_groups = max(group) + 1 if group else 0
+        self.starts = np.flatnonzero(np.r_[True, np.diff(self.group) != 0])
+
+    def _pieces(self, texts: list[str]):
+        """(first index, codes, count) of consecutive runs of ``texts`` of about
+        ``chunk_chars`` characters."""
+        sizes = np.cumsum([len(t or "") for t in texts])
+        cuts = np.searchsorted(sizes, np.arange(self.chunk_chars, sizes[-1], self.chunk_chars)) \
+            if len(texts) else []
+        bounds = np.unique(np.r_[0, cuts, len(texts)]).astype(int).tolist()
+        for a, b in pairwise(bounds):
+            yield a, _encode(texts[a:b]), b - a
+
+    def fit(self, chunks) -> "Similarity":
+        """Count document frequencies over the queries and the texts of ``chunks`` (an
+        iterable of lists of texts)."""
+        vocab, df, pending, n_texts = np.zeros(0, np.int64), np.zeros(0), [], len(self.queries)
+
+        def merge(vocab, df, pending):
+            keys = np.concatenate([vocab] + [k for k, _ in pending])
+            weights = np.concatenate([df] + [w for _, w in pending])
+            vocab, inv = np.unique(keys, return_inverse=True)
+            return vocab, np.bincount(inv, weights=weights, minlength=len(vocab))
+
+        for texts in [self.queries, *chunks]:
+            if not len(texts):
+                continue
+            codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
+            weights = np.bincount(codes, minlength=len(distinct)).astype(float)
+            if texts is not self.queries:
+                n_texts += len(texts)
+            for a, enc, _ in self._pieces(list(distinct)):
+                row, key, _ = _grams(a, enc, _RANK, _BASE)
+                k, inv = np.unique(key, return_inverse=True)
+                pending.append((k, np.bincount(inv, weights=weights[row], minlength=len(k))))
+            if sum(len(k) for k, _ in pending) > max(2_000_000, 2 * len(vocab)):
+                vocab, df, pending = *merge(vocab, df, pending), []
+        vocab, df = merge(vocab, df, pending)
         self.index, self.n_cols = pd.Index(vocab), max(len(vocab), 1)
-        self.idf = np.log((1 + weights.sum()) / (1 + df)) + 1.0
+        self.idf = np.log((1 + n_texts) / (1 + df)) + 1.0
+        self.probes = self._rows(0, _encode(self.queries), len(self.queries)).T.tocsr() \
+            if self.queries else None
+        return self
 
-    def rows(self, a: int, codes: np.ndarray, n: int) -> sparse.csr_matrix:
-        """The L2-normalised TF-IDF rows of the ``n`` texts of one chunk."""
-        row, key, count = _grams(a, codes, self.dense, self.base)
-        col, row = self.index.get_indexer(key), row - a
+    def _rows(self, a: int, codes: np.ndarray, n: int) -> sparse.csr_matrix:
+        """The L2-normalised TF-IDF rows of the ``n`` texts of one piece (n-grams outside the
+        fitted vocabulary are left out)."""
+        row, key, count = _grams(a, codes, _RANK, _BASE)
+        col = self.index.get_indexer(key)
+        seen = col >= 0
+        col, row, count = col[seen], row[seen] - a, count[seen]
         data = (1.0 + np.log(count)) * self.idf[col]
         indptr = np.r_[0, np.cumsum(np.bincount(row, minlength=n))]
         norms, full = np.zeros(n), np.flatnonzero(np.diff(indptr))
@@ -104,30 +150,22 @@ class _Corpus:
         return sparse.csr_matrix((data * (1.0 / norms)[row], col, indptr),
                                  shape=(n, self.n_cols))
 
+    def best(self, texts: list[str]) -> np.ndarray:
+        """``(len(texts), n_groups)``: each text's best similarity with a query of each group."""
+        if not len(texts) or self.probes is None:
+            return np.zeros((len(texts), self.n_groups))
+        codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
+        out = np.zeros((len(distinct), self.n_groups))
+        for a, enc, n in self._pieces(list(distinct)):
+            sims = (self._rows(0, enc, n) @ self.probes).toarray()
+            out[a:a + n] = np.maximum.reduceat(sims, self.starts, axis=1)
+        return out[codes]
+
 
 def best_match(queries: list[str], group: list[int], texts: list[str],
                chunk_chars: int = 100_000) -> np.ndarray:
     """``(len(texts), max(group) + 1)``: for each text and each group of queries (``group[i]``
     is query i's group; a group's queries are consecutive), the best cosine similarity of
     the text with a query of the group.  The idf is that of the queries and texts together."""
-    n_groups = max(group) + 1 if group else 0
-    if not texts or not queries:
-        return np.zeros((len(texts), n_groups))
-    codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
-    every = list(queries) + list(distinct)
-    weights = np.r_[np.ones(len(queries)), np.bincount(codes, minlength=len(distinct))]
-    sizes = np.cumsum([len(t or "") for t in every])
-    cuts = np.searchsorted(sizes, np.arange(chunk_chars, sizes[-1], chunk_chars))
-    cuts = cuts[cuts > len(queries)]  # the queries are one chunk
-    bounds = np.unique(np.r_[0, len(queries), cuts, len(every)]).tolist()
-    corpus = _Corpus(every, weights, bounds)
-    ends = dict(pairwise(bounds))
-    qa, qcodes = corpus.chunks[0]
-    probes = corpus.rows(qa, qcodes, len(queries)).T.tocsr()
-    starts = np.flatnonzero(np.r_[True, np.diff(group) != 0])
-    best = np.zeros((len(distinct), n_groups))
-    for a, chunk in corpus.chunks[1:]:
-        b = ends[a]
-        sims = (corpus.rows(a, chunk, b - a) @ probes).toarray()
-        best[a - len(queries):b - len(queries)] = np.maximum.reduceat(sims, starts, axis=1)
-    return best[codes]
+    sim = Similarity(queries, group, chunk_chars).fit([texts])
+    return sim.best(texts)

@@ -28,10 +28,16 @@ def _run(base, name, monkeypatch=None, rows=None):
 def base(tmp_path_factory):
     base = tmp_path_factory.mktemp("details")
     rep, _, _ = write_fixture(base)
-    (rep / "丁县.txt").write_text(  # a report with flags: hidden and vague numbers, a bad total
-        "丁县关工委2023年工作总结\n\n一、关爱帮扶\n全年资助困难学生xx名，发放助学金xx万元，"
-        "慰问留守儿童**名。共开展活动30场，其中宣讲20场、讲座15场。\n\n丁县关工委\n"
-        "2023年12月1日\n", encoding="utf-8")
+    shared = ("坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，紧紧围绕"
+              "立德树人根本任务，充分发挥广大老干部、老战士、老专家、老教师、老模范的政治优势、"
+              "经验优势和威望优势，团结带领广大五老同志积极投身关心下一代工作，为促进青少年健康"
+              "成长作出了积极贡献。")  # in two reports: a cross-document flag (copied text)
+    (rep / "丁县.txt").write_text(  # and flags of its own: hidden numbers
+        f"丁县关工委2023年工作总结\n\n一、关爱帮扶\n{shared}\n全年资助困难学生xx名，发放助学金xx万元，"
+        "慰问留守儿童**名。\n\n丁县关工委\n2023年12月1日\n", encoding="utf-8")
+    (rep / "乙县补充.txt").write_text(
+        f"乙县关工委2023年五老工作情况\n\n{shared}\n组织五老报告团宣讲12场。\n\n乙县关工委\n"
+        "2023年12月2日\n", encoding="utf-8")
     return base
 
 
@@ -44,7 +50,7 @@ def test_capped_outputs_keep_every_row_in_parquet_and_say_so(base, monkeypatch):
     full = _run(base, "full")
     capped = _run(base, "capped", monkeypatch, 2)
     q_all, f_all = _data(full, "quantities"), _data(full, "flags")
-    assert len(q_all) > 2 and len(f_all) > 2
+    assert len(q_all) > 2 and len(f_all) > 2 and (f_all["origin"] == "cross").any()
     for name in ("quantities", "flags", "aggregates", "gaps"):
         pd.testing.assert_frame_equal(_data(full, name), _data(capped, name))
 
