@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import details
-from pipeline.store_reads import Texts, read_frame, report_clause_chunks
+from pipeline.store_reads import Texts, read_frame, report_clause_chunks, shared_fingerprints
 
 #: Column order of every table (the contract shared with the renderers and exports).
 COLUMNS: dict[str, list[str]] = {
@@ -91,8 +91,9 @@ class Consolidation:
             out = {"quantities": len(q), "approx": yes("approx"), "redacted": yes("redacted"),
                    "targets": int(q["role"].astype(str).isin(["target", "plan"]).sum()),
                    "flags": len(f)}
-        out["flag_types"] = (dict(f["type"].value_counts()) if len(f) >= out["flags"] else
-                             dict(sorted(c["flag_types"].items(), key=lambda kv: -kv[1])))
+        types = (f["type"].value_counts().items() if len(f) >= out["flags"] else
+                 sorted(c["flag_types"].items(), key=lambda kv: -kv[1]))
+        out["flag_types"] = {t: int(n) for t, n in types}
         return out
 
     def shown(self, name: str) -> str | None:
@@ -376,7 +377,9 @@ def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame
                                       "low", "high", "kind", "approx", "redacted", "subject",
                                       "role", "category", "source", "start", "end"],
                               f"kind IN ({kinds}) AND unit_id IS NOT NULL"), "quantities")
-    out = cross_document_flags(d, qq, texts, units)
+    store.backfill_fingerprints()  # documents stored by an older version have none
+    out = cross_document_flags(d, qq, texts, units,
+                               shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
     missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()

@@ -101,9 +101,23 @@ def _offset(index: list[tuple[int, int]], x: int) -> int:
     return orig + x - start
 
 
-def _names(row) -> list[str]:
-    return [x for n in (row.get("reporting_unit"), row.get("unit_name")) if isinstance(n, str) and n
-            for x in (n, _UNIT_SUFFIX.sub("", n))]
+def _names(reporting_unit) -> list[str]:
+    """A document's own unit names: the unit it names as its author, with and without the
+    administrative suffix (what a worker knows, so its fingerprints need no roster)."""
+    n = reporting_unit
+    return [n, _UNIT_SUFFIX.sub("", n)] if isinstance(n, str) and n else []
+
+
+#: k-gram length and winnowing window of the fingerprints.
+K, W = 8, 8
+
+
+def fingerprints(text: str, reporting_unit: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, positions) of a document's winnowed k-grams, on its normalised text: what
+    the store keeps per document (``fingerprints`` table) so the search never fingerprints
+    every text again."""
+    h, pos = _fingerprints(_normalise(text, _names(reporting_unit))[0], K, W)
+    return h, pos.astype(np.int32)
 
 
 def _passages(a: str, b: str, a0: int, b0: int, min_chars: int, gap: int = 6):
@@ -123,11 +137,11 @@ def _ramp(sizes: np.ndarray) -> np.ndarray:
     return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
-def _seed_pairs(fps: list[tuple[np.ndarray, np.ndarray]], common: int, max_bucket: int = 64,
-                chunk: int = 100_000):
-    """(da, pa, db, pb) chunks: all pairs of fingerprints (doc a < doc b) of one k-gram in 2…
-    ``common``+1 documents (more: 套话) and ≤ ``max_bucket`` times (filler), by one sort; a
-    chunk holds every pair of a range of documents a, about ``chunk`` pairs (bounded memory)."""
+def _kept(fps: list[tuple[np.ndarray, np.ndarray]], common: int,
+          max_bucket: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hash, doc, position) of the fingerprints of k-grams in 2… ``common``+1 documents
+    (more: 套话) and ≤ ``max_bucket`` times (filler), sorted by hash, document, position
+    (``fps[d]`` are document d's fingerprints)."""
     h = np.concatenate([f for f, _ in fps] + [np.zeros(0, dtype=np.uint64)])
     o = np.argsort(h, kind="stable")  # within a k-gram: doc order, then position
     p = np.concatenate([pos for _, pos in fps] + [np.zeros(0, dtype=np.int64)])[o].astype(np.int32)
@@ -137,13 +151,22 @@ def _seed_pairs(fps: list[tuple[np.ndarray, np.ndarray]], common: int, max_bucke
     sizes = np.diff(np.r_[starts, len(h)])
     ndocs = np.add.reduceat((new | np.r_[True, d[1:] != d[:-1]][:len(h)]).astype(np.int64),
                             starts) if len(h) else sizes
-    keep = (ndocs >= 2) & (ndocs <= common + 1) & (sizes <= max_bucket)
-    st, sz = starts[keep], sizes[keep]
-    first = np.repeat(st, sz) + _ramp(sz)      # every member of a kept k-gram …
+    keep = np.repeat((ndocs >= 2) & (ndocs <= common + 1) & (sizes <= max_bucket), sizes)
+    return h[keep], d[keep], p[keep]
+
+
+def _seed_pairs(h: np.ndarray, d: np.ndarray, p: np.ndarray, n_docs: int, chunk: int = 100_000):
+    """(da, pa, db, pb) chunks: all pairs of fingerprints of one k-gram in two documents
+    (doc a < doc b), from :func:`_kept`'s arrays; a chunk holds every pair of a range of
+    documents a, about ``chunk`` pairs (bounded memory)."""
+    new = np.r_[True, h[1:] != h[:-1]][:len(h)]
+    st = np.flatnonzero(new)
+    sz = np.diff(np.r_[st, len(h)])
+    first = np.repeat(st, sz) + _ramp(sz)      # every member of a k-gram …
     after = np.repeat(st + sz, sz) - first - 1  # … paired with the members after it
-    cum = np.cumsum(np.bincount(d[first], weights=after, minlength=len(fps)))
+    cum = np.cumsum(np.bincount(d[first], weights=after, minlength=n_docs))
     edges = np.unique(np.r_[0, np.searchsorted(cum, np.arange(chunk, cum[-1] if len(cum) else 0,
-                                                              chunk)), len(fps)])
+                                                              chunk)), n_docs])
     for lo, hi in pairwise(edges):
         sel = (d[first] >= lo) & (d[first] < hi)
         i = np.repeat(first[sel], after[sel])
@@ -153,13 +176,14 @@ def _seed_pairs(fps: list[tuple[np.ndarray, np.ndarray]], common: int, max_bucke
             yield d[i].astype(np.int64), p[i], d[j], p[j]
 
 
-def _regions(fps: list[tuple[np.ndarray, np.ndarray]], k: int, common: int, min_cover: int, gap: int,
+def _regions(seeds: tuple[np.ndarray, ...], n: int, k: int, min_cover: int, gap: int,
              band: int) -> list[tuple[int, ...]]:
     """Candidate regions (da, db, a0, a1, b0, b1), sorted: seeds of one document pair in one
-    diagonal band, ≤ ``gap`` apart, whose k-grams cover ≥ ``min_cover`` characters."""
+    diagonal band, ≤ ``gap`` apart, whose k-grams cover ≥ ``min_cover`` characters
+    (``seeds``: :func:`_kept`'s arrays, over ``n`` documents)."""
     found: set[tuple[int, ...]] = set()
-    n, least = len(fps), -(-min_cover // k)  # a region has at least this many seeds
-    for da, pa, db, pb in _seed_pairs(fps, common):
+    least = -(-min_cover // k)  # a region has at least this many seeds
+    for da, pa, db, pb in _seed_pairs(*seeds, n):
         pair = da * n + db
         codes, _ = pd.factorize(pair)  # a chunk holds all the pairs of its documents a
         few = np.bincount(codes)[codes] < least  # pairs sharing too few seeds: chance
@@ -223,31 +247,35 @@ def _fingerprints(t: str, k: int, w: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def copied_passages(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int = 100,
-                    k: int = 8, w: int = 8, common: int = 25, gap: int = 32, band: int = 32,
-                    margin: int = 32) -> list[dict]:
+                    common: int = 25, gap: int = 32, band: int = 32, margin: int = 32,
+                    max_bucket: int = 64, shared=None) -> list[dict]:
     """Pairs of documents sharing ≥ ``min_chars`` near-verbatim, as offset records.
 
-    Seeds are winnowed ``k``-character fingerprints (≥ 1 per ``w`` positions) shared by two
+    Seeds are winnowed ``K``-character fingerprints (≥ 1 per ``W`` positions) shared by two
     normalised texts (not k-grams of more than ``common`` other documents: 套话); seeds ≤
     ``gap`` apart in a diagonal band covering ≥ min_chars/2 characters make a region, which
     difflib verifies (± ``margin``; not when even the longest common subsequence is shorter):
     passages of ≥ min_chars matched characters, ≥ 90 % of their span, gaps ≤ 6.  The work
-    grows with the number of shared seeds, not with the number of document pairs; only the
-    fingerprints of every text are kept."""
-    cols = [c for c in ("doc_id", "reporting_unit", "unit_name") if c in documents.columns]
-    docs, fps = [], []
-    for r in documents[cols].to_dict("records"):
-        text = texts.get(r["doc_id"])
-        if isinstance(text, str):
-            docs.append(r)
-            fps.append(_fingerprints(_normalise(text, _names(r))[0], k, w))
+    grows with the number of shared seeds, not with the number of document pairs.
+
+    ``shared(common, max_bucket)``, when given, returns :func:`_kept`'s arrays for the rows
+    of ``documents`` (e.g. from the store's stored fingerprints), and only the texts of
+    candidate regions are read; else every text is fingerprinted here."""
+    cols = [c for c in ("doc_id", "reporting_unit") if c in documents.columns]
+    docs = documents[cols].to_dict("records")
+    if shared is None:
+        docs = [r for r in docs if isinstance(texts.get(r["doc_id"]), str)]
+        seeds = _kept([fingerprints(texts[r["doc_id"]], r.get("reporting_unit")) for r in docs],
+                      common, max_bucket)
+    else:
+        seeds = shared(common, max_bucket)
 
     @lru_cache(maxsize=256)
     def norm(i: int) -> tuple[str, list[tuple[int, int]]]:
-        return _normalise(texts[docs[i]["doc_id"]], _names(docs[i]))
+        return _normalise(texts[docs[i]["doc_id"]], _names(docs[i].get("reporting_unit")))
 
     found: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
-    regions = _regions(fps, k, common, min_chars // 2, gap, band)
+    regions = _regions(seeds, len(docs), K, min_chars // 2, gap, band)
     if hasattr(texts, "prefetch"):  # a lazy mapping: read the documents to verify at once
         texts.prefetch(docs[i]["doc_id"] for i in sorted({x for r in regions for x in r[:2]}))
     for da, db, a0, a1, b0, b1 in regions:

@@ -215,10 +215,11 @@ def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05
     return out
 
 
-def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int) -> list[dict]:
+def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int,
+            shared=None) -> list[dict]:
     meta = documents.set_index("doc_id").to_dict("index")
     out = []
-    for p in copied_passages(documents, texts, min_chars=min_chars):
+    for p in copied_passages(documents, texts, min_chars=min_chars, shared=shared):
         a, b = (p["doc_a"], p["a_start"], p["a_end"]), (p["doc_b"], p["b_start"], p["b_end"])
         for (me, s, e), (other, os_, oe) in ((a, b), (b, a)):
             d, o = meta[me], meta[other]
@@ -234,8 +235,9 @@ def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int) -
 
 def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
                          texts: Mapping[str, str], units: pd.DataFrame,
-                         min_copy_chars: int = 100) -> pd.DataFrame:
-    """All cross-document flags of a corpus, one row per flagged document."""
+                         min_copy_chars: int = 100, shared=None) -> pd.DataFrame:
+    """All cross-document flags of a corpus, one row per flagged document (``shared``: the
+    stored fingerprints, see :func:`pipeline.copied.copied_passages`)."""
     rows: list[dict] = []
     m = _metrics(quantities) if quantities is not None else pd.DataFrame()
     if not m.empty:
@@ -245,6 +247,6 @@ def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
     if quantities is not None and not quantities.empty:
         rows += _round_numbers(quantities)
     if documents is not None and not documents.empty and texts:
-        rows += _copied(documents, texts, min_copy_chars)
+        rows += _copied(documents, texts, min_copy_chars, shared)
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.astype({"start": "Int64", "end": "Int64"}) if not df.empty else df

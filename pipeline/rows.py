@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 
+from pipeline.copied import fingerprints
 from pipeline.document import Document
 
 #: Base tables written per document.
 ROW_TABLES = ("documents", "sections", "activities", "quantities", "flags", "problems",
-              "child_names")
+              "child_names", "fingerprints")
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
@@ -120,6 +121,7 @@ def document_rows(doc: Document, sha: str, run_id: str, names_fn=None) -> dict[s
         out["problems"].append((did, i, s, e, p.get("text") or text[s:e], p.get("theme")))
     if names_fn is not None:
         out["child_names"].extend((did, s, e) for s, e in names_fn(text))
+    out["fingerprints"].append((did, *fingerprints(text, doc.reporting_unit)))
     return out
 
 

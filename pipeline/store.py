@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -53,6 +54,7 @@ _TABLES: dict[str, str] = {
     "problems": "doc_id VARCHAR, idx INTEGER, start INTEGER, \"end\" INTEGER, text VARCHAR,"
                 " theme VARCHAR",
     "child_names": "doc_id VARCHAR, start INTEGER, \"end\" INTEGER",
+    "fingerprints": "doc_id VARCHAR, hashes UBIGINT[], positions INTEGER[]",
     "roster": "unit_id VARCHAR PRIMARY KEY, unit_name VARCHAR, parent_id VARCHAR,"
               " level VARCHAR, aliases VARCHAR",
     "units": "unit_id VARCHAR, unit_name VARCHAR, parent_id VARCHAR, level VARCHAR,"
@@ -79,7 +81,8 @@ def _column_names(ddl: str) -> list[str]:
 #: Column names of every table, in schema order.
 COLUMNS_OF: dict[str, list[str]] = {t: _column_names(d) for t, d in _TABLES.items()}
 _ARROW = {"VARCHAR": pa.string(), "INTEGER": pa.int64(), "BIGINT": pa.int64(),
-          "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us")}
+          "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"),
+          "UBIGINT[]": pa.list_(pa.uint64()), "INTEGER[]": pa.list_(pa.int32())}
 #: Arrow type of every column (typed columns insert several times faster than objects).
 ARROW_TYPES: dict[str, list] = {
     t: [_ARROW[c.split()[1]] for c in d.split(", PRIMARY KEY")[0].split(", ")]
@@ -89,15 +92,22 @@ ARROW_TYPES: dict[str, list] = {
 def _arrow(name: str, rows: list[tuple]) -> pa.Table:
     """Rows of table ``name`` (in schema column order) as a typed Arrow table."""
     cols = list(zip(*rows)) if rows else [()] * len(COLUMNS_OF[name])
-    return pa.table([pa.array(c, type=t) for c, t in zip(cols, ARROW_TYPES[name])],
-                    names=COLUMNS_OF[name])
+    return pa.table([_list_array(c, t) if pa.types.is_list(t) else pa.array(c, type=t)
+                     for c, t in zip(cols, ARROW_TYPES[name])], names=COLUMNS_OF[name])
+
+
+def _list_array(arrays, t) -> pa.Array:
+    """numpy arrays as one Arrow list column (one copy, not a value at a time)."""
+    offsets = np.r_[0, np.cumsum([len(a) for a in arrays], dtype=np.int64)].astype(np.int32)
+    values = np.concatenate(list(arrays)) if len(arrays) else np.zeros(0)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=t.value_type))
 
 
 #: Tables recomputed from the current rows at the end of every run.
 DERIVED = ("units", "doc_units", "aggregates", "gaps", "problem_themes")
 #: Tables compared when checking that two stores hold the same data.
 DATA_TABLES = ("files", "documents", "sections", "activities", "quantities", "flags",
-               "problems", "child_names", "roster") + DERIVED
+               "problems", "child_names", "fingerprints", "roster") + DERIVED
 #: Columns that legitimately differ between two runs over the same files.
 VOLATILE = {"run_id", "committed_at", "started", "finished"}
 
@@ -179,6 +189,23 @@ class Store:
             [run_id, _now(), json.dumps(inputs, ensure_ascii=False),
              json.dumps(options, ensure_ascii=False, default=str), "running"])
         return run_id
+
+    def backfill_fingerprints(self, chunk: int = 256) -> int:
+        """Fingerprint the current documents that have none (stored before the table
+        existed); returns how many were added."""
+        from pipeline.copied import fingerprints
+
+        todo = [d for (d,) in self.con.execute(
+            "SELECT doc_id FROM documents WHERE NOT superseded AND doc_id NOT IN "
+            "(SELECT doc_id FROM fingerprints) ORDER BY doc_id").fetchall()]
+        for a in range(0, len(todo), chunk):
+            rows = self.con.execute(
+                "SELECT doc_id, text, reporting_unit FROM documents WHERE doc_id IN "
+                "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id", [todo[a:a + chunk]]).fetchall()
+            with self._transaction():
+                self._insert_rows("fingerprints", [(d, *fingerprints(t or "", u))
+                                                   for d, t, u in rows])
+        return len(todo)
 
     def settle(self) -> None:
         """Fold the write-ahead log into the file now (the end of the files phase), so the
@@ -316,7 +343,9 @@ def snapshot(path: str | Path) -> dict[str, pd.DataFrame]:
     try:
         out = {}
         for name in DATA_TABLES:
-            df = con.execute(f'SELECT * FROM "{name}"').df()
+            cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if pa.types.is_list(t) else f'"{c}"'
+                             for c, t in zip(COLUMNS_OF[name], ARROW_TYPES[name]))
+            df = con.execute(f'SELECT {cols} FROM "{name}"').df()
             df = df.drop(columns=[c for c in df.columns if c in VOLATILE])
             out[name] = df.sort_values(list(df.columns), na_position="first",
                                        key=lambda s: s.astype(str)).reset_index(drop=True)

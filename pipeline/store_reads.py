@@ -106,3 +106,28 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256):
             yield report_clauses(d.assign(text=[texts[x] for x in part]), no_acts,
                                  rows("sections", part, 'doc_id, role, start, "end"'))
     return chunks
+
+
+def shared_fingerprints(store, doc_ids: list[str]):
+    """For :func:`pipeline.copied.copied_passages`: a function ``(common, max_bucket)`` giving
+    the stored fingerprints of ``doc_ids`` (documents numbered in that order) whose k-gram
+    is in 2… common+1 of them and at most max_bucket times, sorted by hash, document,
+    position — found by DuckDB, so only the shared fingerprints reach Python."""
+    import numpy as np
+
+    def shared(common: int, max_bucket: int):
+        index = pd.DataFrame({"doc_id": list(doc_ids), "d": np.arange(len(doc_ids), dtype=np.int32)})
+        store.con.register("_fp_docs", index)
+        try:
+            got = store.con.execute(
+                "WITH f AS (SELECT i.d, unnest(x.hashes) AS h, unnest(x.positions) AS p "
+                "FROM fingerprints x JOIN _fp_docs i USING (doc_id)), "
+                "k AS (SELECT h FROM f GROUP BY h HAVING count(DISTINCT d) BETWEEN 2 AND ? "
+                "AND count(*) <= ?) "
+                "SELECT f.h, f.d, f.p FROM f SEMI JOIN k USING (h) ORDER BY f.h, f.d, f.p",
+                [common + 1, max_bucket]).fetchnumpy()
+        finally:
+            store.con.unregister("_fp_docs")
+        return (np.asarray(got["h"], dtype=np.uint64), np.asarray(got["d"], dtype=np.int32),
+                np.asarray(got["p"], dtype=np.int32))
+    return shared

@@ -93,3 +93,27 @@ def test_store_counts_match_the_rows(base):
         assert counts["targets"] == int(q["role"].isin(["target", "plan"]).sum())
         assert counts["flags"] == len(cons.flags)
         assert counts["flag_types"] == dict(cons.flags["type"].value_counts())
+
+
+def test_stored_fingerprints_find_what_the_texts_do(base, tmp_path):
+    import shutil
+
+    from pipeline.copied import copied_passages
+    from pipeline.store import Store
+    from pipeline.store_reads import shared_fingerprints
+
+    out = base / "full"
+    if not out.exists():
+        out = _run(base, "full")
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(out / "ngreport.duckdb", db)
+    with Store(db) as store:
+        docs = store.df("SELECT doc_id, reporting_unit, text FROM documents ORDER BY doc_id")
+        texts = dict(zip(docs["doc_id"], docs["text"]))
+        ids = list(docs["doc_id"])
+        in_memory = copied_passages(docs, texts)
+        assert in_memory and {p["n_chars"] >= 100 for p in in_memory} == {True}
+        assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
+        store.con.execute("DELETE FROM fingerprints")  # a store from before the table
+        assert store.backfill_fingerprints() == len(ids)
+        assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
