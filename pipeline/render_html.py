@@ -14,6 +14,7 @@ JavaScript are inline, no CDN, no fonts to fetch.
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -185,13 +186,35 @@ def payload(cons: Consolidation) -> dict[str, Any]:
     }
 
 
-def embed_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no "<", ">", "&", U+2028/9 left unescaped."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
+            ("\u2029", "\\u2029"))
+
+
+def _escape(text: str) -> str:
+    for ch, esc in _ESCAPES:
         text = text.replace(ch, esc)
     return text
+
+
+def _json_pieces(data: Any, depth: int = 3):
+    """JSON safe inside a <script> element, piece by piece: dictionaries are opened up to
+    ``depth`` levels (a table's columns), every other value is one piece; no "<", ">", "&",
+    U+2028/9 left unescaped (each is one character, so pieces are escaped on their own)."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":"))
+    if not isinstance(data, dict) or depth == 0:
+        yield _escape(dumps(data))
+        return
+    yield "{"
+    for i, (k, v) in enumerate(data.items()):
+        yield ("," if i else "") + _escape(dumps(str(k))) + ":"
+        yield from _json_pieces(v, depth - 1)
+    yield "}"
+
+
+def embed_json(data: Any) -> str:
+    """JSON safe inside a <script> element (see :func:`_json_pieces`)."""
+    return "".join(_json_pieces(data))
 
 
 def render(cons: Consolidation) -> str:
@@ -200,10 +223,23 @@ def render(cons: Consolidation) -> str:
 
 
 def write(cons: Consolidation, path: Path | str) -> Path:
-    """Write ``report.html`` to ``path`` and return it."""
+    """Write ``report.html`` to ``path`` and return it; the data is encoded and written a
+    piece at a time (a page with every row is never held as one string)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(cons), encoding="utf-8")
+    head, tail = PAGE.split("/*DATA*/", 1)
+    data = payload(cons)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(head)
+        buf: list[str] = []
+        size = 0
+        for piece in _json_pieces(data):
+            buf.append(piece)
+            size += len(piece)
+            if size > 1 << 20:
+                fh.write("".join(buf))
+                buf, size = [], 0
+        fh.write("".join(buf) + tail)
     return path
 
 
