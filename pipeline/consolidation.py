@@ -342,10 +342,13 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, row
     focus = None if focus is None or pd.isna(focus) else int(focus)
     gdocs = rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs
     reporting = sorted(set(gdocs["unit_id"]))
-    gq = details.slim(store, ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high",
-                              "subject", "category", "unit"], "role = 'achieved'",
-                      list(gdocs["doc_id"]))
-    frames = [gaps.missing_metrics(gq, reporting),
+    rids = list(gdocs["doc_id"])
+    kinds = ", ".join(f"'{k}'" for k in gaps.METRICS)
+    stated = read_frame(store, "SELECT unit_id, kind, role, redacted, count(*) AS n FROM "
+                        f"({details.QUANTITIES}) WHERE counted AND role = 'achieved' AND kind IN "
+                        f"({kinds}) AND doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL "
+                        "ORDER BY ALL", [rids])
+    frames = [gaps.missing_metrics(stated, reporting),
               gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting)))]
     if not len(plan):
         return frames, None, focus
@@ -355,6 +358,10 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, row
     clauses = report_clause_chunks(store, gdocs)  # read twice, a chunk at a time
     pq = rows_of("quantities", list(plan["doc_id"]))
     pq = pq[pq["role"] == "target"]
+    wanted = ", ".join(f"'{k}'" for k in sorted(set(pq["kind"].dropna())) or ["-"])
+    gq = details.slim(store, ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high",
+                              "subject", "category", "unit"],
+                      f"role = 'achieved' AND kind IN ({wanted})", rids)  # what targets ask
     frames[:0] = [gaps.plan_coverage(items, clauses, reporting),
                   gaps.targets_unmet(pq, gq, reporting)]
     info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])

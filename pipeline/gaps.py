@@ -175,12 +175,15 @@ def _best_per_unit(items: list[PlanItem], clauses: pd.DataFrame, sims: np.ndarra
 
 
 def missing_metrics(quantities: pd.DataFrame, unit_ids: list[str]) -> pd.DataFrame:
-    """Units whose reports give no achieved people figure, no funds or no event count."""
+    """Units whose reports give no achieved people figure, no funds or no event count.
+    ``quantities`` may be grouped already, with ``n`` mentions per row."""
     q = quantities[quantities["role"].eq("achieved") & quantities["kind"].isin(list(METRICS))] \
         if len(quantities) else quantities
     red = q["redacted"].astype(bool) if len(q) else pd.Series(dtype=bool)
     stated = set(zip(q.loc[~red, "unit_id"].tolist(), q.loc[~red, "kind"].tolist())) if len(q) else set()
-    hidden = q[red].groupby(["unit_id", "kind"]).size().to_dict() if len(q) else {}
+    n = q["n"] if "n" in q.columns else pd.Series(1, index=q.index)
+    hidden = n[red].groupby([q.loc[red, "unit_id"], q.loc[red, "kind"]]).sum().to_dict() \
+        if len(q) else {}
     rows = []
     for uid in sorted(unit_ids):
         for kind, label in METRICS.items():
