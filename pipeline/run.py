@@ -126,6 +126,22 @@ def _render_one(module: str, function: str, name: str, outdir: Path, cons=None) 
     return None
 
 
+def _release_memory() -> None:
+    """Hand memory freed by the consolidation back to the system (Python's heap and
+    Arrow's pool keep it otherwise), so forked renderers start from a smaller process."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _render(cons, outdir: Path, workers: int = 1) -> list[str]:
     """Write Excel, Word and HTML; with several workers, in forked processes at once (they
     share the consolidation copy-on-write)."""
@@ -272,6 +288,7 @@ def main(args) -> int:
         data_error = _render_one(*_DATA, outdir, cons)
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
+    _release_memory()  # before the renderers fork: they should not copy the build's garbage
     render_errors = [e for e in [data_error] if e] + _render(
         cons, outdir, resolve_workers(args.workers) if args.engine == "local" else 1)
     for line in failed:
