@@ -74,11 +74,14 @@ class Texts(Mapping):
         return len(self.ids)
 
 
-def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256):
+def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
+                         keep_chars: int = 16_000_000):
     """A function giving, each time it is called, the report clauses of ``docs`` (doc_id,
     unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per ``chunk``
     documents and in its order: every activity clause first, then the clauses of the
-    documents without activities (their texts and sections read as needed)."""
+    documents without activities (their texts and sections read as needed).  The frames
+    of the first pass are kept for the next while they hold fewer than ``keep_chars``
+    characters in all (a small corpus is read once; a large one is read again)."""
     from pipeline.gaps import report_clauses
 
     ids = list(docs["doc_id"])
@@ -91,6 +94,21 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256):
     def rows(table: str, part: list[str], cols: str) -> pd.DataFrame:
         return read_frame(store, f"SELECT {cols} FROM {table} WHERE doc_id IN "
                           "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx", [part])
+
+    kept: list[pd.DataFrame] | None = None
+
+    def replay():
+        nonlocal kept
+        if kept is not None:
+            yield from kept
+            return
+        frames, size = [], 0
+        for frame in chunks():
+            if frames is not None:
+                size += int(frame["text"].str.len().sum())
+                frames = frames + [frame] if size <= keep_chars else None
+            yield frame
+        kept = frames
 
     def chunks():
         for a in range(0, len(ids), chunk):
@@ -105,7 +123,7 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256):
             d = meta.set_index("doc_id").loc[part].reset_index()
             yield report_clauses(d.assign(text=[texts[x] for x in part]), no_acts,
                                  rows("sections", part, 'doc_id, role, start, "end"'))
-    return chunks
+    return replay
 
 
 def shared_fingerprints(store, doc_ids: list[str]):

@@ -117,3 +117,25 @@ def test_stored_fingerprints_find_what_the_texts_do(base, tmp_path):
         store.con.execute("DELETE FROM fingerprints")  # a store from before the table
         assert store.backfill_fingerprints() == len(ids)
         assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
+
+
+def test_report_clauses_read_twice_or_kept_are_the_same(base, tmp_path):
+    import shutil
+
+    from pipeline.store import Store
+    from pipeline.store_reads import report_clause_chunks
+
+    out = base / "full"
+    if not out.exists():
+        out = _run(base, "full")
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(out / "ngreport.duckdb", db)
+    with Store(db) as store:
+        docs = store.df("SELECT doc_id, unit_id FROM doc_units ORDER BY doc_id")
+        passes = []
+        for keep in (0, 10**9):
+            chunks = report_clause_chunks(store, docs, chunk=2, keep_chars=keep)
+            passes += [pd.concat(list(chunks()), ignore_index=True) for _ in range(2)]
+        assert len(passes[0]) > 5 and set(passes[0]["unit_id"]) >= {"A", "B"}
+        for p in passes[1:]:
+            pd.testing.assert_frame_equal(passes[0], p)
