@@ -95,47 +95,44 @@ def test_store_counts_match_the_rows(base):
         assert counts["flag_types"] == dict(cons.flags["type"].value_counts())
 
 
-def test_stored_fingerprints_find_what_the_texts_do(base, tmp_path):
+@pytest.fixture
+def store(base, tmp_path):
+    """An open Store on a copy of the fixture's full run."""
     import shutil
 
-    from pipeline.copied import copied_passages
     from pipeline.store import Store
+
+    out = base / "full"
+    if not out.exists():
+        out = _run(base, "full")
+    shutil.copy(out / "ngreport.duckdb", tmp_path / "copy.duckdb")
+    with Store(tmp_path / "copy.duckdb") as st:
+        yield st
+
+
+def test_stored_fingerprints_find_what_the_texts_do(store):
+    from pipeline.copied import copied_passages
     from pipeline.store_reads import shared_fingerprints
 
-    out = base / "full"
-    if not out.exists():
-        out = _run(base, "full")
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(out / "ngreport.duckdb", db)
-    with Store(db) as store:
-        docs = store.df("SELECT doc_id, reporting_unit, text FROM documents ORDER BY doc_id")
-        texts = dict(zip(docs["doc_id"], docs["text"]))
-        ids = list(docs["doc_id"])
-        in_memory = copied_passages(docs, texts)
-        assert in_memory and {p["n_chars"] >= 100 for p in in_memory} == {True}
-        assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
-        store.con.execute("DELETE FROM fingerprints")  # a store from before the table
-        assert store.backfill_fingerprints() == len(ids)
-        assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
+    docs = store.df("SELECT doc_id, reporting_unit, text FROM documents ORDER BY doc_id")
+    texts = dict(zip(docs["doc_id"], docs["text"]))
+    ids = list(docs["doc_id"])
+    in_memory = copied_passages(docs, texts)
+    assert in_memory and {p["n_chars"] >= 100 for p in in_memory} == {True}
+    assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
+    store.con.execute("DELETE FROM fingerprints")  # a store from before the table
+    assert store.backfill_fingerprints() == len(ids)
+    assert copied_passages(docs, texts, shared=shared_fingerprints(store, ids)) == in_memory
 
 
-def test_report_clauses_read_twice_or_kept_are_the_same(base, tmp_path):
-    import shutil
-
-    from pipeline.store import Store
+def test_report_clauses_read_twice_or_kept_are_the_same(store):
     from pipeline.store_reads import report_clause_chunks
 
-    out = base / "full"
-    if not out.exists():
-        out = _run(base, "full")
-    db = tmp_path / "copy.duckdb"
-    shutil.copy(out / "ngreport.duckdb", db)
-    with Store(db) as store:
-        docs = store.df("SELECT doc_id, unit_id FROM doc_units ORDER BY doc_id")
-        passes = []
-        for keep in (0, 10**9):
-            chunks = report_clause_chunks(store, docs, chunk=2, keep_chars=keep)
-            passes += [pd.concat(list(chunks()), ignore_index=True) for _ in range(2)]
-        assert len(passes[0]) > 5 and set(passes[0]["unit_id"]) >= {"A", "B"}
-        for p in passes[1:]:
-            pd.testing.assert_frame_equal(passes[0], p)
+    docs = store.df("SELECT doc_id, unit_id FROM doc_units ORDER BY doc_id")
+    passes = []
+    for keep in (0, 10**9):
+        chunks = report_clause_chunks(store, docs, chunk=2, keep_chars=keep)
+        passes += [pd.concat(list(chunks()), ignore_index=True) for _ in range(2)]
+    assert len(passes[0]) > 5 and set(passes[0]["unit_id"]) >= {"A", "B"}
+    for p in passes[1:]:
+        pd.testing.assert_frame_equal(passes[0], p)
