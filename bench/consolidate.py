@@ -109,10 +109,12 @@ def stages(db: Path, work: Path) -> dict[str, tuple[float, float]]:
             clock("  copied_text alone", cf.copied_passages, docs, texts)
             print("  cross-document flags by type: "
                   + ", ".join(f"{k} {v}" for k, v in flags["type"].value_counts().items()))
+        # as in ngreport run: Parquet streams quantities and flags from the open store
+        clock("export.write_parquet", export.write_parquet, cons, work / "data")
+    cons.detail = None
     clock("render_xlsx.write", render_xlsx.write, cons, work / "consolidated.xlsx")
     clock("render_docx.write", render_docx.write, cons, work / "consolidated-report.docx")
     clock("render_html.write", render_html.write, cons, work / "report.html")
-    clock("export.write_parquet", export.write_parquet, cons, work / "data")
     return dict(clock.times, n_docs=(n_docs, n_docs))
 
 
