@@ -21,7 +21,7 @@ COVER_THRESHOLD = 0.22
 #: Bonus added to the similarity when activity and item share a category.
 CATEGORY_BONUS = 0.1
 #: Roles of sections whose activities do not count as done (plans, problems).
-_NOT_DONE = ("problems", "next_steps")
+NOT_DONE = ("problems", "next_steps")
 _ITEM_MARKER = re.compile(
     r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]"
     r"|\d{1,2}(?:[、．]|\.(?!\d)))", re.M)
@@ -87,13 +87,14 @@ def report_clauses(docs: pd.DataFrame, activities: pd.DataFrame,
     have = set(activities["doc_id"].unique()) if len(activities) else set()
     if len(activities):  # one filter (the text column is long): done, of a unit, not empty
         unit = activities["doc_id"].map(dict(zip(docs["doc_id"], docs["unit_id"])))
-        keep = (~activities["section_role"].isin(_NOT_DONE) & unit.notna()
+        keep = (~activities["section_role"].isin(NOT_DONE) & unit.notna()
                 & activities["text"].fillna("").str.len().gt(0)).to_numpy()
-        parts.append(activities.loc[keep, ["doc_id", "text", "category"]].assign(
-            unit_id=unit[keep])[["unit_id", "doc_id", "text", "category"]])
+        done = activities if keep.all() else activities.loc[keep]  # taking long texts costs
+        parts.append(pd.DataFrame({"unit_id": unit.to_numpy()[keep], "doc_id": done["doc_id"],
+                                   "text": done["text"], "category": done["category"]}))
     skip: dict[str, list[tuple[int, int]]] = {}
     if sections is not None and len(sections):
-        bad = sections[sections["role"].isin(_NOT_DONE) & ~sections["doc_id"].isin(have)]
+        bad = sections[sections["role"].isin(NOT_DONE) & ~sections["doc_id"].isin(have)]
         for d, a, b in zip(bad["doc_id"], bad["start"], bad["end"]):
             skip.setdefault(d, []).append((int(a), int(b)))
     rows = []

@@ -82,7 +82,7 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     documents without activities (their texts and sections read as needed).  The frames
     of the first pass are kept for the next while they hold fewer than ``keep_chars``
     characters in all (a small corpus is read once; a large one is read again)."""
-    from pipeline.gaps import report_clauses
+    from pipeline.gaps import NOT_DONE, report_clauses
 
     ids = list(docs["doc_id"])
     with_acts = {d for (d,) in store.con.execute(
@@ -91,9 +91,12 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     bare = [d for d in ids if d not in with_acts]
     meta = docs[["doc_id", "unit_id"]]
 
-    def rows(table: str, part: list[str], cols: str) -> pd.DataFrame:
+    not_done = ", ".join(f"'{r}'" for r in sorted(NOT_DONE))
+
+    def rows(table: str, part: list[str], cols: str, where: str = "TRUE") -> pd.DataFrame:
         return read_frame(store, f"SELECT {cols} FROM {table} WHERE doc_id IN "
-                          "(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx", [part])
+                          f"(SELECT unnest(?::VARCHAR[])) AND {where} ORDER BY doc_id, idx",
+                          [part])
 
     kept: list[pd.DataFrame] | None = None
 
@@ -113,7 +116,8 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     def chunks():
         for a in range(0, len(ids), chunk):
             part = ids[a:a + chunk]
-            acts = rows("activities", part, "doc_id, text, category, section_role")
+            acts = rows("activities", part, "doc_id, text, category, section_role",
+                        f"coalesce(section_role, '') NOT IN ({not_done}) AND length(text) > 0")
             if len(acts):
                 yield report_clauses(meta[meta["doc_id"].isin(set(part))].assign(text=None), acts)
         texts = Texts(store, bare, chunk=chunk)
