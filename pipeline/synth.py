@@ -70,13 +70,28 @@ def _name_pool(rng: random.Random) -> list[str]:
     return head + combos + extra
 
 
+def _names(rng: random.Random):
+    """Place names without end: the pool first (drawn now, from ``rng``), then its names
+    lengthened a character at a time (a roster of tens of thousands of units outgrows it)."""
+    pool = _name_pool(rng)
+    seconds = sorted({s[1] for s in load_vocab()["place_stems"]})
+
+    def forever():
+        yield from pool
+        longer = pool
+        while True:
+            longer = [p + c for c in seconds for p in longer[:len(pool)]]
+            yield from longer
+    return forever()
+
+
 def build_roster(n_units: int, seed: int) -> list[Unit]:
     """A unit tree: one city, about a ninth counties, the rest townships and schools."""
     if n_units < 1:
         raise ValueError("need at least one unit")
     rng = random.Random(f"{seed}/roster")
     v = load_vocab()
-    names = iter(_name_pool(rng))
+    names = _names(rng)
     used: set[str] = set()
 
     def fresh(suffix: str) -> str:

@@ -266,3 +266,10 @@ def test_cli_synth(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "txt").iterdir())
     with pytest.raises(ValueError):
         synth.generate(2, 1, 0, tmp_path / "x", formats="txt,rtf")
+
+
+def test_a_large_roster_has_a_unique_name_per_unit():
+    from pipeline.synth import build_roster
+
+    units = build_roster(30_000, 3)  # more units than the pool of place names
+    assert len(units) == 30_000 and len({u.name for u in units}) == 30_000
