@@ -147,6 +147,18 @@ def _aggregate_rows(df: pd.DataFrame, names: dict[str, str]) -> dict[str, list]:
             "desc": zh.describe_totals(df)}
 
 
+def _head(df: pd.DataFrame, label: str, name: str, notes: list[str]) -> pd.DataFrame:
+    """The first DETAIL_ROWS rows of a table for the page (a note says when there are more;
+    the totals on the page are computed from the whole table)."""
+    from pipeline.details import DETAIL_ROWS
+
+    if len(df) <= DETAIL_ROWS:
+        return df
+    notes.append(f"{label}：仅列出其中{DETAIL_ROWS}条（共{len(df)}条）；完整数据见 "
+                 f"data/{name}.parquet 或 consolidated.xlsx。")
+    return df.iloc[:DETAIL_ROWS]
+
+
 def payload(cons: Consolidation) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready plain data (tables column by column)."""
     names = dict(zip(_texts(cons.units["unit_id"]), _texts(cons.units["unit_name"])))
@@ -159,10 +171,12 @@ def payload(cons: Consolidation) -> dict[str, Any]:
     units += [{"id": uid, "name": n, "parent": "", "level": "", "has_report": True}
               for uid, n in names.items() if uid and uid not in known]
     qs = _quantities(cons, names)
-    g, p = cons.gaps, cons.problems
     counts = cons.counts()
     notes = [f"{label}：{note}" for label, name in (("数字明细", "quantities"), ("审计提示", "flags"))
              if (note := cons.shown(name))]
+    g, p, agg = (_head(df, label, name, notes) for df, label, name in (
+        (cons.gaps, "缺口清单", "gaps"), (cons.problems, "存在问题", "problems"),
+        (cons.aggregates, "各单位汇总", "aggregates")))
     return {
         "run": {k: _clean(v) if not isinstance(v, (list, dict)) else None
                 for k, v in (cons.run or {}).items()},
@@ -175,7 +189,7 @@ def payload(cons: Consolidation) -> dict[str, Any]:
         "notes": notes,
         "quantities": _table(qs),
         "totals": _table(_aggregate_rows(category_totals(cons), names)),
-        "aggregates": _table(_aggregate_rows(cons.aggregates, names)),
+        "aggregates": _table(_aggregate_rows(agg, names)),
         "gaps": _table({"uid": (gu := _texts(g["unit_id"])), "unit": [names.get(u, u) for u in gu],
                         "type": _texts(g["gap_type"]), "item": _texts(g["item"]),
                         "detail": _texts(g["detail"])}),

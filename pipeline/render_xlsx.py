@@ -27,6 +27,13 @@ from pipeline import labels_zh as zh
 from pipeline.consolidation import Consolidation
 
 MAX_WIDTH = 60
+#: Data rows a sheet can hold (Excel's limit of 1,048,576 rows, less the header).
+MAX_ROWS = 1_048_575
+#: Where the rows of a sheet cut at MAX_ROWS are in full.
+_SOURCES = {"单位": "data/units.parquet", "数量明细": "data/quantities.parquet",
+            "层级汇总": "data/aggregates.parquet", "缺口清单": "data/gaps.parquet",
+            "存在问题": "data/problems.parquet", "审计提示": "data/flags.parquet",
+            "未匹配文档": "data/unmatched.parquet"}
 MIN_WIDTH = 6
 MAX_CELL = 32000
 #: zlib level of the package: 1 takes a third of the time of the default 6, ≈ 25 % larger.
@@ -198,6 +205,12 @@ def sheets(cons: Consolidation) -> dict[str, pd.DataFrame]:
         out["未匹配文档"] = unmatched_frame(cons)
     notes = [(sheet, note) for sheet, name in (("数量明细", "quantities"), ("审计提示", "flags"))
              if (note := cons.shown(name))]
+    for sheet, df in out.items():  # a sheet holds at most 1,048,576 rows, its header one
+        if len(df) > MAX_ROWS:
+            out[sheet] = df.iloc[:MAX_ROWS]
+            source = _SOURCES.get(sheet)
+            notes.append((sheet, f"仅列出前{MAX_ROWS}行（共{len(df)}行，超出 Excel 工作表的行数上限）"
+                                 + (f"；完整数据见 {source}。" if source else "。")))
     if notes:
         out["说明"] = pd.DataFrame(notes, columns=["工作表", "说明"])
     return out

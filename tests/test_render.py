@@ -186,3 +186,24 @@ def test_real_run_outputs_open(real_run):
     html = (real_run / "report.html").read_text("utf-8")
     assert "申光堰" not in html and "申光堰" not in text  # children's names masked upstream
 
+
+
+def test_tables_past_the_limits_are_cut_and_say_where_the_rest_is(tmp_path, monkeypatch):
+    """Excel sheets stop at Excel's row limit, the page's tables at DETAIL_ROWS; each cut
+    is noted, and totals still come from every row (limits made small here)."""
+    from pipeline import details
+
+    cons = Consolidation.example()
+    full = render_html.payload(cons)
+    monkeypatch.setattr(render_xlsx, "MAX_ROWS", 2)
+    monkeypatch.setattr(details, "DETAIL_ROWS", 2)
+    render_xlsx.write(cons, tmp_path / "c.xlsx")
+    wb = load_workbook(tmp_path / "c.xlsx", read_only=True)
+    assert wb["层级汇总"].max_row == 1 + 2 and wb["缺口清单"].max_row == 1 + 2
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    assert f"共{len(cons.aggregates)}行" in notes["层级汇总"]
+    assert "data/aggregates.parquet" in notes["层级汇总"]
+    cut = render_html.payload(cons)
+    assert cut["aggregates"]["n"] == 2 and cut["gaps"]["n"] == 2
+    assert any(n.startswith("各单位汇总") and f"共{len(cons.aggregates)}条" in n for n in cut["notes"])
+    assert cut["totals"] == full["totals"] and not full["notes"]
