@@ -77,23 +77,40 @@ def _flags_of(s: pd.Series) -> list[bool]:
         s.fillna(False).astype(bool).tolist()
 
 
+class _Raw(str):
+    """A value already encoded as JSON (a whole column): written as it is."""
+
+
+def _dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _column_json(values: list) -> _Raw:
+    """A column as JSON; a text column with repeated values is sent once per distinct value
+    (``{"d": distinct, "c": codes}``)."""
+    if values and type(values[0]) is str:
+        codes, distinct = pd.factorize(pd.Series(values, dtype=object))
+        if len(distinct) < 0.7 * len(values):
+            return _Raw(f'{{"d":{_dumps(distinct.tolist())},"c":{_dumps(codes.tolist())}}}')
+    return _Raw(_dumps(values))
+
+
 def _table(cols: dict[str, list]) -> dict[str, Any]:
-    """``{"n": rows, "cols": {name: values}}``; a text column with repeated values is sent
-    once per distinct value (``{"d": distinct, "c": codes}``); the page rebuilds the rows."""
-    out: dict[str, Any] = {}
-    for name, values in cols.items():
-        if values and type(values[0]) is str:
-            codes, distinct = pd.factorize(pd.Series(values, dtype=object))
-            if len(distinct) < 0.7 * len(values):
-                values = {"d": distinct.tolist(), "c": codes.tolist()}
-        out[name] = values
-    return {"n": len(next(iter(cols.values()))) if cols else 0, "cols": out}
+    """``{"n": rows, "cols": {name: values}}``, each column encoded as it is taken out of
+    ``cols`` (so the lists go one by one; see :func:`_column_json`); the page rebuilds the
+    rows."""
+    n = len(next(iter(cols.values()))) if cols else 0
+    out = {}
+    for name in list(cols):
+        values = cols.pop(name)
+        out[name] = values if isinstance(values, _Raw) else _column_json(values)
+    return {"n": n, "cols": out}
 
 
 def rows(table: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of a :func:`_table` (what the page's script makes of it)."""
-    cols = {k: [v["d"][c] for c in v["c"]] if isinstance(v, dict) else v
-            for k, v in table["cols"].items()}
+    cols = {k: json.loads(v) if isinstance(v, _Raw) else v for k, v in table["cols"].items()}
+    cols = {k: [v["d"][c] for c in v["c"]] if isinstance(v, dict) else v for k, v in cols.items()}
     return [dict(zip(cols, r)) for r in zip(*cols.values())] if cols else []
 
 
@@ -112,14 +129,17 @@ def _quantities(cons: Consolidation, names: dict[str, str]) -> dict[str, list]:
     start, s0, end = (pd.to_numeric(q[c], errors="coerce") for c in ("start", "sentence_start", "end"))
     rel, length = _numbers(start - s0), _numbers(end - start)
     marks = [_mark(*a) for a in zip(sent, text, rel, length)]
-    return {"doc": _texts(q["doc_id"]), "uid": uid, "unit": [names.get(u, u) for u in uid],
-            "year": _numbers(q["year"]), "cat": _texts(q["category"]), "kind": _texts(q["kind"]),
-            "text": text, "value": _numbers(q["value"]), "low": _numbers(q["low"]),
-            "high": _numbers(q["high"]), "approx": _flags_of(q["approx"]),
-            "redacted": _flags_of(q["redacted"]), "subject": _texts(q["subject"]),
-            "role": _texts(q["role"]), "source": _texts(q["source"]), "loc": _texts(q["locator"]),
+    del rel, length
+    j = _column_json  # columns the flags do not look up are encoded (and dropped) at once
+    return {"doc": _texts(q["doc_id"]), "uid": j(uid), "unit": j([names.get(u, u) for u in uid]),
+            "year": j(_numbers(q["year"])), "cat": j(_texts(q["category"])),
+            "kind": j(_texts(q["kind"])), "text": text, "value": j(_numbers(q["value"])),
+            "low": j(_numbers(q["low"])), "high": j(_numbers(q["high"])),
+            "approx": j(_flags_of(q["approx"])), "redacted": j(_flags_of(q["redacted"])),
+            "subject": j(_texts(q["subject"])), "role": j(_texts(q["role"])),
+            "source": j(_texts(q["source"])), "loc": _texts(q["locator"]),
             "start": _numbers(start), "sent": sent, "ms": [m[0] for m in marks],
-            "me": [m[1] for m in marks], "summed": _summed_mask(q)}
+            "me": [m[1] for m in marks], "summed": j(_summed_mask(q))}
 
 
 def _flags(cons: Consolidation, names: dict[str, str], qs: dict[str, list]) -> dict[str, list]:
@@ -171,6 +191,8 @@ def payload(cons: Consolidation) -> dict[str, Any]:
     units += [{"id": uid, "name": n, "parent": "", "level": "", "has_report": True}
               for uid, n in names.items() if uid and uid not in known]
     qs = _quantities(cons, names)
+    flags = _table(_flags(cons, names, qs))
+    quantities = _table(qs)  # after the flags, which look quantities up
     counts = cons.counts()
     notes = [f"{label}：{note}" for label, name in (("数字明细", "quantities"), ("审计提示", "flags"))
              if (note := cons.shown(name))]
@@ -187,7 +209,7 @@ def payload(cons: Consolidation) -> dict[str, Any]:
         "n_documents": len(cons.documents),
         "counts": {"quantities": counts["quantities"], "flags": counts["flags"]},
         "notes": notes,
-        "quantities": _table(qs),
+        "quantities": quantities,
         "totals": _table(_aggregate_rows(category_totals(cons), names)),
         "aggregates": _table(_aggregate_rows(agg, names)),
         "gaps": _table({"uid": (gu := _texts(g["unit_id"])), "unit": [names.get(u, u) for u in gu],
@@ -196,7 +218,7 @@ def payload(cons: Consolidation) -> dict[str, Any]:
         "problems": _table({"uid": (pu := _texts(p["unit_id"])), "unit": [names.get(u, u) for u in pu],
                             "theme": _texts(p["theme"]), "text": _texts(p["text"]),
                             "doc": _texts(p["doc_id"])}),
-        "flags": _table(_flags(cons, names, qs)),
+        "flags": flags,
     }
 
 
@@ -216,6 +238,9 @@ def _json_pieces(data: Any, depth: int = 3):
     U+2028/9 left unescaped (each is one character, so pieces are escaped on their own)."""
     dumps = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False,
                               separators=(",", ":"))
+    if isinstance(data, _Raw):
+        yield _escape(data)
+        return
     if not isinstance(data, dict) or depth == 0:
         yield _escape(dumps(data))
         return
