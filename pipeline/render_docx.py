@@ -32,6 +32,7 @@ FONT = "宋体"
 _NUM = "一二三四五六七八九十"
 MAX_QUOTES = 3  # problem statements quoted per theme
 MAX_GAP_LINES = 200  # gaps listed per gap type (all of them are in consolidated.xlsx)
+MAX_UNIT_ROWS = 200  # rows of a category's table of units (all of them: sheet 层级汇总)
 KIND_ORDER = list(zh.KIND)
 NUMS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]
 
@@ -266,11 +267,15 @@ def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
     described = zh.describe_totals(sums.assign(kind=sums["kind"].astype(str)))
     for *key, kind, text in zip(*(sums[c].tolist() for c in keys + ["kind"]), described):
         rows.setdefault(tuple(_key(v) for v in key), (tuple(key), {}))[1][str(kind)] = text
-    if rows:
+    shown = list(rows.values())[:MAX_UNIT_ROWS]
+    if shown:
         _Rows(table).add_all([
             [names[str(key[0])] if str(key[0]) in names else _text(key[0]) or "（未匹配单位）"]
             + ([_year_label(key[1])] if several_years else []) + [texts.get(k) for k in kinds]
-            for key, texts in rows.values()])
+            for key, texts in shown])
+    if len(rows) > MAX_UNIT_ROWS:
+        doc.add_paragraph(f"（以上仅列出前{MAX_UNIT_ROWS}行，共{len(rows)}行；"
+                          "完整表格见汇总表“层级汇总”。）")
 
 
 def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:

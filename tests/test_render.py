@@ -207,3 +207,12 @@ def test_tables_past_the_limits_are_cut_and_say_where_the_rest_is(tmp_path, monk
     assert cut["aggregates"]["n"] == 2 and cut["gaps"]["n"] == 2
     assert any(n.startswith("各单位汇总") and f"共{len(cons.aggregates)}条" in n for n in cut["notes"])
     assert cut["totals"] == full["totals"] and not full["notes"]
+
+
+def test_word_unit_tables_are_cut_with_a_note(monkeypatch):
+    monkeypatch.setattr(render_docx, "MAX_UNIT_ROWS", 1)
+    doc = render_docx.build(Consolidation.example())
+    cut = [p.text for p in doc.paragraphs if p.text.startswith("（以上仅列出前1行")]
+    assert cut and "层级汇总" in cut[0]
+    # the example's 关爱帮扶 table has two units (甲县, 乙县): one row is left under the header
+    assert min(len(t.rows) for t in doc.tables) == 2
