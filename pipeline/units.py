@@ -109,6 +109,10 @@ class _Index:
     parent_core: dict[str, str]  # unit_id -> stripped parent name
     id_pattern: re.Pattern | None  # unit_ids (3+ characters) as tokens of a file name
 
+    def __post_init__(self) -> None:
+        self.core_rank = {c: i for i, c in enumerate(self.core)}  # the roster's order
+        self.core_lengths = sorted({len(c) for c in self.core})
+
 
 def _build_index(roster: pd.DataFrame) -> _Index:
     exact, alias, core, seen = {}, {}, {}, {}
@@ -160,6 +164,14 @@ def _match_name(name: str, idx: _Index) -> tuple[str | None, str, float]:
     return None, "none", 0.0
 
 
+def _contained(s: str, idx: _Index) -> list[str]:
+    """The roster's stripped names that occur in ``s``, in the roster's order: each
+    substring of a length some name has is looked up (the work grows with the text, not
+    with the roster)."""
+    found = {s[i:i + n] for n in idx.core_lengths for i in range(len(s) - n + 1)}
+    return sorted((c for c in found if c in idx.core), key=idx.core_rank.__getitem__)
+
+
 def _match_contained(text: str, idx: _Index) -> tuple[str | None, str, float]:
     """Find the most specific roster name inside a longer text (a title, a file name).
 
@@ -170,10 +182,8 @@ def _match_contained(text: str, idx: _Index) -> tuple[str | None, str, float]:
     if not s:
         return None, "none", 0.0
     best, best_key = None, None
-    for c, uid in idx.core.items():
-        pos = s.rfind(c)
-        if pos < 0:
-            continue
+    for c in _contained(s, idx):
+        uid, pos = idx.core[c], s.rfind(c)
         parent = idx.parent_core.get(uid, "")
         key = (pos + len(c), bool(parent) and parent in s[:pos], len(c))
         if best_key is None or key > best_key:

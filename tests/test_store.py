@@ -213,3 +213,29 @@ def test_store_file_is_plain_duckdb(tmp_path):
     assert con.execute("SELECT sum(value) FROM current_quantities WHERE kind = 'people'"
                        ).fetchone()[0] == 200
     con.close()
+
+
+def test_contained_names_found_by_lookup_equal_a_scan_of_the_roster():
+    """units._contained looks substrings up instead of scanning every roster name: same
+    names, same (roster) order, on titles built from the names themselves."""
+    import random
+
+    from pipeline.units import _build_index, _contained, normalise_roster
+
+    rng = random.Random(7)
+    stems = ["甲", "乙", "丙", "丁", "东山", "西河", "南湖", "北岭", "新村", "老街"]
+    rows = [("C", "示范市关工委", None, "city", "")]
+    for i in range(60):
+        name = "".join(rng.sample(stems, rng.randint(1, 3))) + rng.choice(["县", "镇", "乡"])
+        rows.append((f"U{i}", name + "关工委", "C", "county", ""))
+    roster = normalise_roster(pd.DataFrame(rows, columns=["unit_id", "unit_name", "parent_id",
+                                                          "level", "aliases"]))
+    idx = _build_index(roster)
+    hits = 0
+    for _ in range(1000):
+        text = "".join(rng.choice(stems + ["县", "镇", "关工委", "2023年", "工作总结"])
+                       for _ in range(rng.randint(1, 12)))
+        found = _contained(text, idx)
+        assert found == [c for c in idx.core if c in text]
+        hits += len(found) > 1
+    assert hits >= 20  # texts holding several names, so the order was checked too
