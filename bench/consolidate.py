@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other bench scripts
 
 
 class Clock:
@@ -58,11 +59,10 @@ def corpus_and_store(n: int, seed: int, folder: Path) -> tuple[Path, Path]:
         print(f"generated {len(list((corpus / 'txt').glob('*.txt')))} reports of {n} units in "
               f"{time.perf_counter() - t:.1f} s -> {corpus}")
     if not (out / "ngreport.duckdb").exists():
-        cmd = [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o", str(out),
-               "--roster", str(corpus / "roster.csv"), "--plan", str(corpus / "plan.txt"),
-               "--no-progress"]
+        from throughput import run_command
+
         t = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        proc = subprocess.run(run_command(corpus, out), cwd=ROOT, capture_output=True, text=True, check=False)
         print(f"ngreport run: {time.perf_counter() - t:.1f} s, exit {proc.returncode}: "
               f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}")
     return corpus, out / "ngreport.duckdb"

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import ROOT, phases, run_measured  # noqa: E402
+from throughput import ROOT, phases, run_command, run_measured  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,10 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                          complete=True)
             out = folder / "run"
             shutil.rmtree(out, ignore_errors=True)
-            cmd = [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o",
-                   str(out), "--roster", str(corpus / "roster.csv"), "--plan",
-                   str(corpus / "plan.txt"), "--workers", str(args.workers), "--no-progress"]
-            wall, peak, _, code, samples = run_measured(cmd, env)
+            wall, peak, _, code, samples = run_measured(
+                run_command(corpus, out, "--workers", str(args.workers)), env)
             at = max(samples, key=lambda s: s[1])[0] if samples else time.time()
             split = phases(out / "ngreport.duckdb")
             where = "" if not split else (" (files phase)" if at <= split[2] else

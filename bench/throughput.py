@@ -63,6 +63,14 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def run_command(corpus: Path, out: Path, *extra: str) -> list[str]:
+    """``ngreport run`` on a generated corpus (its txt/, roster.csv and plan.txt) into
+    ``out``, in a fresh interpreter, without the progress bar."""
+    return [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o", str(out),
+            "--roster", str(corpus / "roster.csv"), "--plan", str(corpus / "plan.txt"),
+            "--no-progress", *extra]
+
+
 def run_measured(cmd: list[str], env: dict[str, str], cpus: set[int] | None = None
                  ) -> tuple[float, int, int, int, list]:
     """Run ``cmd`` (pinned to ``cpus`` if given, it and every thread and child it starts);
@@ -183,9 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         for workers in sorted({1, max(1, args.workers)}):
             out = tmp / f"run-w{workers}"
             shutil.rmtree(out, ignore_errors=True)
-            cmd = [sys.executable, "-m", "pipeline.cli", "run", str(corpus / "txt"), "-o", str(out),
-                   "--roster", str(corpus / "roster.csv"), "--plan", str(corpus / "plan.txt"),
-                   "--workers", str(workers), "--no-progress"]
+            cmd = run_command(corpus, out, "--workers", str(workers))
             one_core = {min(os.sched_getaffinity(0))} if workers == 1 and hasattr(
                 os, "sched_setaffinity") else None  # one core: DuckDB's threads included
             wall, peak, peak_rss, code, samples = run_measured(cmd, env, one_core)
