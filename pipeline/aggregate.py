@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.consolidation import COLUMNS
+from pipeline.store_reads import sql_list
 
 SUMMABLE_KINDS = ("people", "person_times", "funds", "events", "organizations", "items")
 DEFAULT_CATEGORY = "other"
@@ -34,10 +35,9 @@ _VALS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"
 
 def _summable_sql() -> str:
     """The module rule as a SQL predicate over a quantities relation ``q``."""
-    kinds = ", ".join(f"'{k}'" for k in SUMMABLE_KINDS)
-    return (f"(q.role = 'achieved' AND q.kind IN ({kinds}) AND q.unit_id IS NOT NULL"
-            " AND q.part_of IS NULL AND NOT regexp_matches(coalesce(CAST(q.period AS VARCHAR),"
-            f" ''), '{'|'.join(_PERIOD_EXCLUDE)}'))")
+    return (f"(q.role = 'achieved' AND q.kind IN ({sql_list(SUMMABLE_KINDS)})"
+            " AND q.unit_id IS NOT NULL AND q.part_of IS NULL AND NOT regexp_matches("
+            f"coalesce(CAST(q.period AS VARCHAR), ''), '{'|'.join(_PERIOD_EXCLUDE)}'))")
 
 
 SUMMABLE = _summable_sql()

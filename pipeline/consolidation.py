@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline import details
-from pipeline.store_reads import Texts, read_frame, report_clause_chunks, shared_fingerprints
+from pipeline.store_reads import (Texts, read_frame, report_clause_chunks, rows_of,
+                                  shared_fingerprints, sql_list)
 
 #: Column order of every table (the contract shared with the renderers and exports).
 COLUMNS: dict[str, list[str]] = {
@@ -284,18 +285,13 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
     details.register_meta(store, docs[["doc_id", "unit_id", "year", "doc_type", "source",
                                        "relevant"]].assign(counted=counted.to_numpy()))
 
-    def rows_of(table: str, doc_ids: list[str], cols: str = "*") -> pd.DataFrame:
-        order = "q_index" if table == "quantities" else "idx"
-        return read_frame(store, f'SELECT {cols} FROM "{table}" WHERE doc_id IN '
-                          f"(SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, {order}", [doc_ids])
-
     rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
     aggs = aggregate.aggregates(details.counted_quantities(store), units)
     rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
-    gap_frames, plan_info, year = _gap_lists(rdocs, units, plan, rows_of, store)
+    gap_frames, plan_info, year = _gap_lists(rdocs, units, plan, store)
     gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
     meta = docs[["doc_id", "unit_id"]]
-    probs = rows_of("problems", rel_ids).merge(meta, on="doc_id")
+    probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")
     cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store)
     themes = gaps.problem_themes(probs, units)
 
@@ -329,7 +325,7 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
         unmatched=mask_frame(unmatched, fn), run=run, detail=detail)
 
 
-def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, rows_of,
+def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame,
                store) -> tuple[list[pd.DataFrame], dict | None, int | None]:
     """The four gap lists for one year: the plan's year when reports of it exist, else the
     latest year reported (reports without a year count for any year)."""
@@ -343,25 +339,24 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, row
     gdocs = rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs
     reporting = sorted(set(gdocs["unit_id"]))
     rids = list(gdocs["doc_id"])
-    kinds = ", ".join(f"'{k}'" for k in gaps.METRICS)
     stated = read_frame(store, "SELECT unit_id, kind, role, redacted, count(*) AS n FROM "
                         f"({details.QUANTITIES}) WHERE counted AND role = 'achieved' AND kind IN "
-                        f"({kinds}) AND doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL "
-                        "ORDER BY ALL", [rids])
+                        f"({sql_list(gaps.METRICS)}) AND doc_id IN (SELECT unnest(?::VARCHAR[])) "
+                        "GROUP BY ALL ORDER BY ALL", [rids])
     frames = [gaps.missing_metrics(stated, reporting),
               gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting)))]
     if not len(plan):
         return frames, None, focus
     p = plan.iloc[0]
-    items = gaps.plan_items(p["text"], rows_of("sections", [p["doc_id"]]),
-                            rows_of("activities", [p["doc_id"]]))
+    items = gaps.plan_items(p["text"], rows_of(store, "sections", [p["doc_id"]]),
+                            rows_of(store, "activities", [p["doc_id"]]))
     clauses = report_clause_chunks(store, gdocs)  # read twice, a chunk at a time
-    pq = rows_of("quantities", list(plan["doc_id"]))
+    pq = rows_of(store, "quantities", list(plan["doc_id"]))
     pq = pq[pq["role"] == "target"]
-    wanted = ", ".join(f"'{k}'" for k in sorted(set(pq["kind"].dropna())) or ["-"])
     gq = details.slim(store, ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high",
                               "subject", "category", "unit"],
-                      f"role = 'achieved' AND kind IN ({wanted})", rids)  # what targets ask
+                      f"role = 'achieved' AND kind IN ({sql_list(set(pq['kind'].dropna()))})",
+                      rids)  # what the targets ask
     frames[:0] = [gaps.plan_coverage(items, clauses, reporting),
                   gaps.targets_unmet(pq, gq, reporting)]
     info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
@@ -379,11 +374,11 @@ def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame
         return pd.DataFrame(columns=COLUMNS["flags"])
     texts = Texts(store, docs["doc_id"])
     d = conform(docs, "documents")
-    kinds = ", ".join(f"'{k}'" for k in sorted(ADDITIVE))
     qq = conform(details.slim(store, ["doc_id", "q_index", "unit_id", "year", "text", "value",
                                       "low", "high", "kind", "approx", "redacted", "subject",
                                       "role", "category", "source", "start", "end"],
-                              f"kind IN ({kinds}) AND unit_id IS NOT NULL"), "quantities")
+                              f"kind IN ({sql_list(sorted(ADDITIVE))}) AND unit_id IS NOT NULL"),
+                 "quantities")
     store.backfill_fingerprints()  # documents stored by an older version have none
     out = cross_document_flags(d, qq, texts, units,
                                shared=shared_fingerprints(store, list(d["doc_id"])))

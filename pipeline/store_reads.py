@@ -20,6 +20,22 @@ def read_frame(store, sql: str, params: list | None = None) -> pd.DataFrame:
     return to_frame(store.con.sql(sql, params=params or None).to_arrow_table().combine_chunks())
 
 
+def rows_of(store, table: str, doc_ids: list[str], cols: str = "*",
+            where: str = "TRUE") -> pd.DataFrame:
+    """``cols`` of the rows of ``table`` that belong to ``doc_ids`` (and match ``where``), in
+    document order (then ``q_index`` or ``idx``)."""
+    order = "q_index" if table == "quantities" else "idx"
+    return read_frame(store, f'SELECT {cols} FROM "{table}" WHERE doc_id IN '
+                      f"(SELECT unnest(?::VARCHAR[])) AND ({where}) ORDER BY doc_id, {order}",
+                      [doc_ids])
+
+
+def sql_list(values) -> str:
+    """Values as the inside of a SQL ``IN (…)``: quoted string literals (``NULL`` when there
+    are none, which matches nothing)."""
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) or "NULL"
+
+
 def to_frame(table) -> pd.DataFrame:
     """An Arrow table or record batch as a DataFrame with :func:`read_frame`'s dtypes."""
     import pyarrow as pa
@@ -91,12 +107,7 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     bare = [d for d in ids if d not in with_acts]
     meta = docs[["doc_id", "unit_id"]]
 
-    not_done = ", ".join(f"'{r}'" for r in sorted(NOT_DONE))
-
-    def rows(table: str, part: list[str], cols: str, where: str = "TRUE") -> pd.DataFrame:
-        return read_frame(store, f"SELECT {cols} FROM {table} WHERE doc_id IN "
-                          f"(SELECT unnest(?::VARCHAR[])) AND {where} ORDER BY doc_id, idx",
-                          [part])
+    done = f"coalesce(section_role, '') NOT IN ({sql_list(NOT_DONE)}) AND length(text) > 0"
 
     kept: list[pd.DataFrame] | None = None
 
@@ -116,8 +127,7 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     def chunks():
         for a in range(0, len(ids), chunk):
             part = ids[a:a + chunk]
-            acts = rows("activities", part, "doc_id, text, category, section_role",
-                        f"coalesce(section_role, '') NOT IN ({not_done}) AND length(text) > 0")
+            acts = rows_of(store, "activities", part, "doc_id, text, category, section_role", done)
             if len(acts):
                 yield report_clauses(meta[meta["doc_id"].isin(set(part))].assign(text=None), acts)
         texts = Texts(store, bare, chunk=chunk)
@@ -126,7 +136,7 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
             part = bare[a:a + chunk]
             d = meta.set_index("doc_id").loc[part].reset_index()
             yield report_clauses(d.assign(text=[texts[x] for x in part]), no_acts,
-                                 rows("sections", part, 'doc_id, role, start, "end"'))
+                                 rows_of(store, "sections", part, 'doc_id, role, start, "end"'))
     return replay
 
 
