@@ -5,7 +5,7 @@ the store, never all at once.
 temporary table beside the store's rows; the consolidation then sums, filters and counts the
 quantities where they are (DuckDB), reads only the slim columns a check needs, and keeps in
 memory at most :data:`DETAIL_ROWS` rows of each detail table for the outputs people read.
-:func:`detail_frames` streams a whole table, masked, a batch at a time (for the Parquet
+:func:`detail_tables` streams a whole table, masked, a batch at a time (for the Parquet
 dataset, which has every row).
 """
 from __future__ import annotations

@@ -14,7 +14,6 @@ JavaScript are inline, no CDN, no fonts to fetch.
 """
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -236,17 +235,15 @@ def _json_pieces(data: Any, depth: int = 3):
     """JSON safe inside a <script> element, piece by piece: dictionaries are opened up to
     ``depth`` levels (a table's columns), every other value is one piece; no "<", ">", "&",
     U+2028/9 left unescaped (each is one character, so pieces are escaped on their own)."""
-    dumps = functools.partial(json.dumps, ensure_ascii=False, allow_nan=False,
-                              separators=(",", ":"))
     if isinstance(data, _Raw):
         yield _escape(data)
         return
     if not isinstance(data, dict) or depth == 0:
-        yield _escape(dumps(data))
+        yield _escape(_dumps(data))
         return
     yield "{"
     for i, (k, v) in enumerate(data.items()):
-        yield ("," if i else "") + _escape(dumps(str(k))) + ":"
+        yield ("," if i else "") + _escape(_dumps(str(k))) + ":"
         yield from _json_pieces(v, depth - 1)
     yield "}"
 

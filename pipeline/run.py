@@ -104,9 +104,9 @@ def _progress(total: int, args):
     return tqdm(total=total, disable=quiet, file=sys.stderr, unit="file", desc="ngreport")
 
 
-#: (module, function, name under the output folder) of each output.
-#: The outputs people read (written after the store is closed, at once when there are
-#: several workers); the Parquet dataset is written first, streamed from the open store.
+#: (module, function, name under the output folder) of the outputs people read, written
+#: after the store is closed (at once when there are several workers); the Parquet dataset
+#: (``_DATA``) is written first, streamed from the open store.
 _OUTPUTS = (("render_xlsx", "write", "consolidated.xlsx"),
             ("render_docx", "write", "consolidated-report.docx"),
             ("render_html", "write", "report.html"))

@@ -45,12 +45,13 @@ _RANK = np.full(_END + 1, -1, dtype=np.int64)
 _RANK[1:_BASE + 1] = np.arange(_BASE)
 
 
-def _grams(a: int, codes: np.ndarray, dense: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
+def _grams(a: int, codes: np.ndarray) -> tuple[np.ndarray, ...]:
     """(row, key, count) of every distinct character 2- and 3-gram of each text of a chunk
-    (first text ``a``), sorted by row then key.  2-gram keys are below ``base**2``, 3-gram
+    (first text ``a``), sorted by row then key.  2-gram keys are below ``_BASE**2``, 3-gram
     keys from it on, each in the characters' (code points') order; no n-gram spans a gap."""
+    base = _BASE
     end = codes == _END
-    row, cp = a + np.cumsum(end) - end, dense[codes]
+    row, cp = a + np.cumsum(end) - end, _RANK[codes]
     keys, rows = [], []
     for n, offset in ((2, 0), (3, base * base)):
         m = len(cp) - n + 1
@@ -68,8 +69,8 @@ def _grams(a: int, codes: np.ndarray, dense: np.ndarray, base: int) -> tuple[np.
     row, key = np.concatenate(rows), np.concatenate(keys)
     if not len(row):
         return row, key, np.zeros(0, np.int64)
-    lo, span = (int(row.min()) if len(row) else 0), base ** 3 + base * base
-    if len(row) and (int(row.max()) - lo + 1) * span < 2 ** 62:  # one sort of (row, key)
+    lo, span = int(row.min()), base ** 3 + base * base
+    if (int(row.max()) - lo + 1) * span < 2 ** 62:  # one sort of (row, key)
         pair = np.sort((row - lo) * span + key)
         first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
         return pair[first] // span + lo, pair[first] % span, np.diff(np.r_[first, len(pair)])
@@ -122,7 +123,7 @@ class Similarity:
             if texts is not self.queries:
                 n_texts += len(texts)
             for a, enc, _ in self._pieces(list(distinct)):
-                row, key, _ = _grams(a, enc, _RANK, _BASE)
+                row, key, _ = _grams(a, enc)
                 k, inv = np.unique(key, return_inverse=True)
                 pending.append((k, np.bincount(inv, weights=weights[row], minlength=len(k))))
             if sum(len(k) for k, _ in pending) > max(2_000_000, 2 * len(vocab)):
@@ -137,7 +138,7 @@ class Similarity:
     def _rows(self, a: int, codes: np.ndarray, n: int) -> sparse.csr_matrix:
         """The L2-normalised TF-IDF rows of the ``n`` texts of one piece (n-grams outside the
         fitted vocabulary are left out)."""
-        row, key, count = _grams(a, codes, _RANK, _BASE)
+        row, key, count = _grams(a, codes)
         col = self.index.get_indexer(key)
         seen = col >= 0
         col, row, count = col[seen], row[seen] - a, count[seen]
