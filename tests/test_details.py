@@ -41,13 +41,18 @@ def base(tmp_path_factory):
     return base
 
 
+@pytest.fixture(scope="module")
+def full(base):
+    """The fixture's run with no limit on the detail tables."""
+    return _run(base, "full")
+
+
 def _data(out, name):
     return pd.read_parquet(out / "data" / f"{name}.parquet").drop(columns=["run_id"],
                                                                     errors="ignore")
 
 
-def test_capped_outputs_keep_every_row_in_parquet_and_say_so(base, monkeypatch):
-    full = _run(base, "full")
+def test_capped_outputs_keep_every_row_in_parquet_and_say_so(base, full, monkeypatch):
     capped = _run(base, "capped", monkeypatch, 2)
     q_all, f_all = _data(full, "quantities"), _data(full, "flags")
     assert len(q_all) > 2 and len(f_all) > 2 and (f_all["origin"] == "cross").any()
@@ -75,10 +80,8 @@ def test_capped_outputs_keep_every_row_in_parquet_and_say_so(base, monkeypatch):
     assert f"其中约数{approx}处" in text
 
 
-def test_store_counts_match_the_rows(base):
-    out = base / "full"
-    if not out.exists():
-        out = _run(base, "full")
+def test_store_counts_match_the_rows(full):
+    out = full
     q = _data(out, "quantities")
     with zipfile.ZipFile(out / "consolidated.xlsx") as z:
         assert any(n.startswith("xl/worksheets/") for n in z.namelist())
@@ -96,16 +99,13 @@ def test_store_counts_match_the_rows(base):
 
 
 @pytest.fixture
-def store(base, tmp_path):
+def store(full, tmp_path):
     """An open Store on a copy of the fixture's full run."""
     import shutil
 
     from pipeline.store import Store
 
-    out = base / "full"
-    if not out.exists():
-        out = _run(base, "full")
-    shutil.copy(out / "ngreport.duckdb", tmp_path / "copy.duckdb")
+    shutil.copy(full / "ngreport.duckdb", tmp_path / "copy.duckdb")
     with Store(tmp_path / "copy.duckdb") as st:
         yield st
 
