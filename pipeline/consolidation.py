@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline import details
-from pipeline.store_reads import (Texts, read_frame, report_clause_chunks, rows_of,
+from pipeline.forked import Deferred
+from pipeline.store_reads import (KEEP_CHARS, Texts, read_frame, report_clause_chunks, rows_of,
                                   shared_fingerprints, sql_list)
 
 #: Column order of every table (the contract shared with the renderers and exports).
@@ -257,9 +258,12 @@ def _duplicates(doc_ids: list[str], texts: Mapping[str, str | None]) -> list:
     return out
 
 
-def build(store, show_names: bool = False, run: dict | None = None) -> "Consolidation":
+def build(store, show_names: bool = False, run: dict | None = None,
+          workers: int = 1) -> "Consolidation":
     """Recompute the derived tables from the store's current rows and return the
-    (masked unless ``show_names``) consolidation.  Derived tables are written back."""
+    (masked unless ``show_names``) consolidation.  Derived tables are written back.
+    With ``workers`` > 1, plan coverage is computed in a forked child beside the
+    cross-document checks (same result)."""
     from pipeline import aggregate, gaps
     from pipeline.units import build_units, normalise_roster
 
@@ -288,11 +292,12 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
     rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
     aggs = aggregate.aggregates(details.counted_quantities(store), units)
     rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
-    gap_frames, plan_info, year = _gap_lists(rdocs, units, plan, store)
-    gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
+    gap_frames, plan_info, year = _gap_lists(rdocs, units, plan, store, fork=workers > 1)
     meta = docs[["doc_id", "unit_id"]]
     probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")
     cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store)
+    gap_frames = [g.result() if isinstance(g, Deferred) else g for g in gap_frames]
+    gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
     themes = gaps.problem_themes(probs, units)
 
     fn = (lambda s: s) if show_names else masker(set(store.df(
@@ -325,10 +330,11 @@ def build(store, show_names: bool = False, run: dict | None = None) -> "Consolid
         unmatched=mask_frame(unmatched, fn), run=run, detail=detail)
 
 
-def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame,
-               store) -> tuple[list[pd.DataFrame], dict | None, int | None]:
+def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, store,
+               fork: bool = False) -> tuple[list, dict | None, int | None]:
     """The four gap lists for one year: the plan's year when reports of it exist, else the
-    latest year reported (reports without a year count for any year)."""
+    latest year reported (reports without a year count for any year).  Plan coverage comes
+    as a :class:`~pipeline.forked.Deferred` (computed in a forked child if ``fork``)."""
     from pipeline import gaps
 
     years = pd.to_numeric(rdocs["year"], errors="coerce")
@@ -357,11 +363,30 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame,
                               "subject", "category", "unit"],
                       f"role = 'achieved' AND kind IN ({sql_list(set(pq['kind'].dropna()))})",
                       rids)  # what the targets ask
-    frames[:0] = [gaps.plan_coverage(items, clauses, reporting),
+    frames[:0] = [_coverage(items, clauses, reporting, fork),
                   gaps.targets_unmet(pq, gq, reporting)]
     info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
             else int(p["year"]), "n_items": len(items), "n_targets": len(pq)}
     return frames, info, focus
+
+
+def _coverage(items, clauses, reporting: list[str], fork: bool) -> Deferred:
+    """Plan coverage, deferred: with ``fork``, the report clauses are read now (while they
+    hold under ``KEEP_CHARS`` characters) and scored in a forked child; otherwise (or for a
+    larger corpus, whose clauses are streamed twice from the store) in this process."""
+    from pipeline import gaps
+
+    if fork:
+        frames, size = [], 0
+        for frame in clauses():
+            frames.append(frame)
+            size += int(frame["text"].str.len().sum())
+            if size > KEEP_CHARS:
+                break
+        else:
+            return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
+                            fork=True)
+    return Deferred(gaps.plan_coverage, items, clauses, reporting)
 
 
 def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:

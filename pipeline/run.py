@@ -279,7 +279,8 @@ def main(args) -> int:
                "n_files": len(files), "n_processed": n_processed,
                "n_failed": len(failed), "inputs": list(args.inputs)}
         store.settle()
-        cons = consolidation.build(store, show_names=args.show_names, run=run)
+        cores = resolve_workers(args.workers) if args.engine == "local" else 1
+        cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores)
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         cons.run["n_documents"] = len(cons.documents)
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
@@ -289,8 +290,7 @@ def main(args) -> int:
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
     _release_memory()  # before the renderers fork: they should not copy the build's garbage
-    render_errors = [e for e in [data_error] if e] + _render(
-        cons, outdir, resolve_workers(args.workers) if args.engine == "local" else 1)
+    render_errors = [e for e in [data_error] if e] + _render(cons, outdir, cores)
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     for line in render_errors:

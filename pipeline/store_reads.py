@@ -90,8 +90,12 @@ class Texts(Mapping):
         return len(self.ids)
 
 
+#: Report clauses holding fewer characters than this are read once and kept in memory.
+KEEP_CHARS = 16_000_000
+
+
 def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
-                         keep_chars: int = 16_000_000):
+                         keep_chars: int = KEEP_CHARS):
     """A function giving, each time it is called, the report clauses of ``docs`` (doc_id,
     unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per ``chunk``
     documents and in its order: every activity clause first, then the clauses of the

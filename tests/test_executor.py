@@ -92,19 +92,23 @@ def test_run_on_dask_stores_the_same_database(reports, dask_cluster, tmp_path):
 
 
 def test_run_with_two_workers_writes_what_one_writes(reports, tmp_path):
-    """``--workers 2``: rows built in worker processes, outputs written by forked
-    processes at once; the store and every output match a one-worker run."""
+    """``--workers 2``: rows built in worker processes, plan coverage computed in a forked
+    child beside the cross-document checks, outputs written by forked processes at once;
+    the store and every output match a one-worker run."""
     import pandas as pd
 
     from pipeline.cli import main
     from pipeline.store import VOLATILE, snapshot
 
     folder = os.path.dirname(reports[0])
+    given = ["--plan", os.path.join(folder, "..", "plan.txt"),
+             "--roster", os.path.join(folder, "..", "roster.csv"), "--no-progress"]
     one, two = tmp_path / "one", tmp_path / "two"
-    assert main(["run", folder, "-o", str(one), "--workers", "1", "--no-progress"]) == 0
-    assert main(["run", folder, "-o", str(two), "--workers", "2", "--no-progress"]) == 0
+    assert main(["run", folder, "-o", str(one), "--workers", "1", *given]) == 0
+    assert main(["run", folder, "-o", str(two), "--workers", "2", *given]) == 0
     a, b = snapshot(one / "ngreport.duckdb"), snapshot(two / "ngreport.duckdb")
-    assert len(a["documents"]) == len(reports) and len(a["quantities"]) > 0
+    assert len(a["documents"]) == len(reports) + 1 and len(a["quantities"]) > 0  # + the plan
+    assert (a["gaps"]["gap_type"] == "plan_item_uncovered").any()
     for name in a:
         assert a[name].equals(b[name]), name
     for name in ("consolidated.xlsx", "consolidated-report.docx", "report.html", "manifest.jsonl"):
