@@ -207,11 +207,6 @@ class Store:
                                                    for d, t, u in rows])
         return len(todo)
 
-    def settle(self) -> None:
-        """Fold the write-ahead log into the file now (the end of the files phase), so the
-        consolidation reads checkpointed blocks that DuckDB may evict under its cap."""
-        self.con.execute("CHECKPOINT")
-
     def finish_run(self, run_id: str, **counts) -> None:
         sets = ", ".join(f"{k} = ?" for k in counts)
         self.con.execute(f"UPDATE runs SET finished = ?, status = 'finished', {sets} "
