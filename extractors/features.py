@@ -176,17 +176,20 @@ class SparseFeaturizer:
         self.idf = np.asarray(idf, dtype=np.float64)
 
     def _gram_table(self):
-        """Sorted int64 codes of the vocabulary's character n-grams and their columns.
-        A code packs an n-gram exactly: its length in bits 48+, then 16 bits per
-        character (every character :data:`_KEEP` admits is below U+A000)."""
+        """A hash index of the int64 codes of the vocabulary's character n-grams, and their
+        columns.  A code packs an n-gram exactly: its length in bits 48+, then 16 bits per
+        character (every character :data:`_KEEP` admits is below U+A000).  (A hash lookup
+        is several times faster than a binary search over the sorted codes.)"""
         import numpy as np
+        import pandas as pd
 
         table = self.__dict__.get("_grams")
         if table is None:
             codes = np.array([_pack(g) for g in self.chars], dtype=np.int64)
             cols = np.fromiter(self.chars.values(), dtype=np.int64, count=len(self.chars))
-            order = np.argsort(codes)
-            table = self.__dict__["_grams"] = (codes[order], cols[order])
+            index = pd.Index(codes)
+            index.get_indexer(codes[:1])  # builds the hash table now (in the fork server)
+            table = self.__dict__["_grams"] = (index, cols)
         return table
 
     def _char_grams(self, joined: str):
@@ -212,9 +215,8 @@ class SparseFeaturizer:
             if k < an.char_min or not len(codes):
                 continue
             sel = np.flatnonzero(ok)
-            key = code[sel] | (k << 48)
-            pos = np.minimum(np.searchsorted(codes, key), len(codes) - 1)
-            hit = codes[pos] == key
+            pos = codes.get_indexer(code[sel] | (k << 48))
+            hit = pos >= 0
             rows.append(row[sel[hit]])
             out.append(cols[pos[hit]])
         if not rows:

@@ -292,18 +292,19 @@ def main(args) -> int:
         cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores)
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         cons.run["n_documents"] = len(cons.documents)
-        store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
-                         n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
-                         n_failed=len(failed))
         detail, cons.detail = cons.detail, None  # it reads the store: the renderers never do
         _release_memory()  # before the renderers fork: they should not copy the build's garbage
         renders = _Renders(cons, outdir, cores)
-        cons.detail = detail  # the Parquet dataset streams from the open store meanwhile
+        # meanwhile: the run's record (its commit may checkpoint), the Parquet dataset
+        # (streamed from the open store), the manifest, closing the store
+        store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
+                         n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
+                         n_failed=len(failed))
+        cons.detail = detail
         data_error = _render_one(*_DATA, outdir, cons)
         cons.detail = None
         export.write_manifest([manifest[k] for k in [*missing, *files]],
                               outdir / "manifest.jsonl")
-    # the store is closed (its last checkpoint written) while the renderers work
     render_errors = [e for e in [data_error] if e] + renders.wait()
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
