@@ -279,6 +279,7 @@ def main(args) -> int:
         bar.close()
         stop_workers()  # the fork server's models are not needed for consolidation
         writer.flush()
+        store.defer_checkpoints()  # one checkpoint, when the store closes
         for path in files:
             row = manifest[path]
             if row["status"] == "error":
@@ -292,19 +293,15 @@ def main(args) -> int:
         cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores)
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         cons.run["n_documents"] = len(cons.documents)
-        detail, cons.detail = cons.detail, None  # it reads the store: the renderers never do
-        _release_memory()  # before the renderers fork: they should not copy the build's garbage
-        renders = _Renders(cons, outdir, cores)
-        # meanwhile: the run's record (its commit may checkpoint), the Parquet dataset
-        # (streamed from the open store), the manifest, closing the store
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
-        cons.detail = detail
-        data_error = _render_one(*_DATA, outdir, cons)
-        cons.detail = None
+        data_error = _render_one(*_DATA, outdir, cons)  # streamed from the open store
+        cons.detail = None  # it reads the store: the renderers never do
         export.write_manifest([manifest[k] for k in [*missing, *files]],
                               outdir / "manifest.jsonl")
+    _release_memory()  # before the renderers fork: they should not copy the build's garbage
+    renders = _Renders(cons, outdir, cores)
     render_errors = [e for e in [data_error] if e] + renders.wait()
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
