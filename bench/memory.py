@@ -4,7 +4,7 @@
 
 For each size, generates that many synthetic reports (as ``bench/throughput.py`` does) and
 runs ``ngreport run --workers <cpus>`` on them in a fresh process, sampling the whole
-process tree every 50 ms (summed PSS, see ``throughput.tree_memory``).  Prints the peak,
+process tree every 0.25 s (summed PSS, see ``throughput.tree_memory``).  Prints the peak,
 the phase it falls in and the growth per 1,000 reports between sizes.  The last line is
 machine-readable: ``docs=N1,N2,… peak_mb=M1,M2,… mb_per_1000=G`` (G: growth from the
 smallest to the largest size).
