@@ -7,7 +7,8 @@ runs ``ngreport run --workers <cpus>`` on them in a fresh process, sampling the 
 process tree every 0.25 s (summed PSS, see ``throughput.tree_memory``).  Prints the peak,
 the phase it falls in and the growth per 1,000 reports between sizes.  The last line is
 machine-readable: ``docs=N1,N2,… peak_mb=M1,M2,… mb_per_1000=G`` (G: growth from the
-smallest to the largest size).
+smallest to the largest size), followed by ``failed=N…`` (and exit status 1) when a run did
+not succeed: its peak is not that of a whole run.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ngreport-mem-"))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    sizes, peaks = [], []
+    sizes, peaks, failed = [], [], []
     try:
         for n in sorted(args.docs):
             folder = base / str(n)
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             where = "" if not split else (" (files phase)" if at <= split[2] else
                                           " (consolidation and outputs)")
             n_docs = len(list((corpus / "txt").glob("*.txt")))
+            if code != 0:
+                failed.append(n_docs)
             sizes.append(n_docs)
             peaks.append(peak / 2**20)
             growth = "" if len(sizes) < 2 else (
@@ -63,11 +66,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"exit {code}{growth}", flush=True)
         slope = (peaks[-1] - peaks[0]) / max(sizes[-1] - sizes[0], 1) * 1000 if len(sizes) > 1 else 0
         print(f"docs={','.join(map(str, sizes))} peak_mb={','.join(f'{p:.0f}' for p in peaks)} "
-              f"mb_per_1000={slope:.0f}")
+              f"mb_per_1000={slope:.0f}" + (f" failed={','.join(map(str, failed))}" if failed
+                                            else ""))
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

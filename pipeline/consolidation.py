@@ -333,8 +333,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
 def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, store,
                fork: bool = False) -> tuple[list, dict | None, int | None]:
     """The four gap lists for one year: the plan's year when reports of it exist, else the
-    latest year reported (reports without a year count for any year).  Plan coverage comes
-    as a :class:`~pipeline.forked.Deferred` (computed in a forked child if ``fork``)."""
+    latest year reported (reports without a year count for any year).  Plan coverage may
+    come as a :class:`~pipeline.forked.Deferred` (computed in a forked child if ``fork``)."""
     from pipeline import gaps
 
     years = pd.to_numeric(rdocs["year"], errors="coerce")
@@ -370,10 +370,10 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, sto
     return frames, info, focus
 
 
-def _coverage(items, clauses, reporting: list[str], fork: bool) -> Deferred:
-    """Plan coverage, deferred: with ``fork``, the report clauses are read now (while they
-    hold under ``KEEP_CHARS`` characters) and scored in a forked child; otherwise (or for a
-    larger corpus, whose clauses are streamed twice from the store) in this process."""
+def _coverage(items, clauses, reporting: list[str], fork: bool) -> pd.DataFrame | Deferred:
+    """Plan coverage: with ``fork``, the report clauses are read now (while they hold under
+    ``KEEP_CHARS`` characters) and scored in a forked child (a Deferred); otherwise (or for a
+    larger corpus, whose clauses are streamed twice from the store) now, in this process."""
     from pipeline import gaps
 
     if fork:
@@ -386,7 +386,7 @@ def _coverage(items, clauses, reporting: list[str], fork: bool) -> Deferred:
         else:
             return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
                             fork=True)
-    return Deferred(gaps.plan_coverage, items, clauses, reporting)
+    return gaps.plan_coverage(items, clauses, reporting)
 
 
 def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:

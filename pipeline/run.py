@@ -279,7 +279,6 @@ def main(args) -> int:
         bar.close()
         stop_workers()  # the fork server's models are not needed for consolidation
         writer.flush()
-        store.defer_checkpoints()  # one checkpoint, when the store closes
         for path in files:
             row = manifest[path]
             if row["status"] == "error":
@@ -289,6 +288,7 @@ def main(args) -> int:
                                                           time.localtime(started)),
                "n_files": len(files), "n_processed": n_processed,
                "n_failed": len(failed), "inputs": list(args.inputs)}
+        store.settle()
         cores = resolve_workers(args.workers) if args.engine == "local" else 1
         cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores)
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")

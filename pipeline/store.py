@@ -153,12 +153,12 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
-    def defer_checkpoints(self) -> None:
-        """No automatic checkpoint from now on (the end of the files phase): the write-ahead
-        log (at most ``CHECKPOINT_THRESHOLD`` of file rows, plus the derived tables) is folded
-        into the file once, when the store closes, instead of once during the consolidation
-        and again at closing (1-1.5 s each at 2,000 reports)."""
-        self.con.execute("SET checkpoint_threshold = '1TB'")
+    def settle(self) -> None:
+        """Fold the write-ahead log into the file now (the end of the files phase): data not
+        yet checkpointed stays pinned in DuckDB's capped buffer pool, where the
+        consolidation's joins need the room (at 8,000 reports, the shared-fingerprint join
+        ran out of memory without this)."""
+        self.con.execute("CHECKPOINT")
 
     def __enter__(self) -> "Store":
         return self
