@@ -10,6 +10,7 @@ whole from the current rows at the end of each run.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -112,6 +113,16 @@ DATA_TABLES = ("files", "documents", "sections", "activities", "quantities", "fl
 VOLATILE = {"run_id", "committed_at", "started", "finished"}
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity: ``taskset``, a container's cpuset).
+    DuckDB starts one thread per core of the machine, which on fewer usable CPUs only
+    contend with each other and with the pipeline."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -148,6 +159,7 @@ class Store:
         self.con.execute(f"SET temp_directory = '{where}.tmp'")
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self.con.execute(f"SET threads = {usable_cpus()}")
         self.con.execute(SCHEMA)
 
     def close(self) -> None:
