@@ -107,11 +107,7 @@ class Similarity:
     def fit(self, chunks) -> "Similarity":
         """Count document frequencies over the queries and the texts of ``chunks`` (an
         iterable of lists of texts)."""
-        return self._use(*self._frequencies([self.queries, *chunks]))
-
-    def _frequencies(self, chunks) -> tuple[np.ndarray, np.ndarray, int]:
-        """(sorted n-gram keys, texts holding each, texts) over the texts of ``chunks``."""
-        vocab, df, pending, n_texts = np.zeros(0, np.int64), np.zeros(0), [], 0
+        vocab, df, pending, n_texts = np.zeros(0, np.int64), np.zeros(0), [], len(self.queries)
 
         def merge(vocab, df, pending):
             keys = np.concatenate([vocab] + [k for k, _ in pending])
@@ -119,12 +115,13 @@ class Similarity:
             vocab, inv = np.unique(keys, return_inverse=True)
             return vocab, np.bincount(inv, weights=weights, minlength=len(vocab))
 
-        for texts in chunks:
+        for texts in [self.queries, *chunks]:
             if not len(texts):
                 continue
             codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
             weights = np.bincount(codes, minlength=len(distinct)).astype(float)
-            n_texts += len(texts)
+            if texts is not self.queries:
+                n_texts += len(texts)
             for a, enc, _ in self._pieces(list(distinct)):
                 row, key, _ = _grams(a, enc)
                 k, inv = np.unique(key, return_inverse=True)
@@ -132,41 +129,25 @@ class Similarity:
             if sum(len(k) for k, _ in pending) > max(2_000_000, 2 * len(vocab)):
                 vocab, df, pending = *merge(vocab, df, pending), []
         vocab, df = merge(vocab, df, pending)
-        return vocab, df, n_texts
-
-    def _use(self, vocab: np.ndarray, df: np.ndarray, n_texts: int) -> "Similarity":
         self.index, self.n_cols = pd.Index(vocab), max(len(vocab), 1)
         self.idf = np.log((1 + n_texts) / (1 + df)) + 1.0
-        self.unseen = float(np.log(1 + n_texts) + 1.0)  # the idf of an n-gram in no text
         self.probes = self._rows(0, _encode(self.queries), len(self.queries)).T.tocsr() \
             if self.queries else None
         return self
-
-    def fit_reference(self, keys: np.ndarray, df: np.ndarray, n_texts: int) -> "Similarity":
-        """A fixed idf instead of :meth:`fit`'s: the document frequencies ``df`` of n-gram
-        ``keys`` over ``n_texts`` reference texts (:func:`frequencies`), plus the queries.
-        Then a text's similarity does not depend on which other texts are scored; an n-gram
-        of a text that is in neither weighs as one seen in no text."""
-        qkeys, qdf, nq = self._frequencies([self.queries])
-        vocab, inv = np.unique(np.r_[keys, qkeys], return_inverse=True)
-        return self._use(vocab, np.bincount(inv, weights=np.r_[df, qdf], minlength=len(vocab)),
-                         n_texts + nq)
 
     def _rows(self, a: int, codes: np.ndarray, n: int) -> sparse.csr_matrix:
         """The L2-normalised TF-IDF rows of the ``n`` texts of one piece (n-grams outside the
         fitted vocabulary are left out)."""
         row, key, count = _grams(a, codes)
-        col, row = self.index.get_indexer(key), row - a
+        col = self.index.get_indexer(key)
         seen = col >= 0
-        data = (1.0 + np.log(count)) * np.where(seen, self.idf[col], self.unseen)
+        col, row, count = col[seen], row[seen] - a, count[seen]
+        data = (1.0 + np.log(count)) * self.idf[col]
         indptr = np.r_[0, np.cumsum(np.bincount(row, minlength=n))]
         norms, full = np.zeros(n), np.flatnonzero(np.diff(indptr))
         if len(full):  # summed as scipy's csr.sum(axis=1) does, to the last bit
             norms[full] = np.sqrt(np.add.reduceat(data * data, indptr[full]))
         norms[norms == 0] = 1.0
-        if not seen.all():  # n-grams outside the vocabulary count in the norm only
-            col, row, data = col[seen], row[seen], data[seen]
-            indptr = np.r_[0, np.cumsum(np.bincount(row, minlength=n))]
         return sparse.csr_matrix((data * (1.0 / norms)[row], col, indptr),
                                  shape=(n, self.n_cols))
 
@@ -180,12 +161,6 @@ class Similarity:
             sims = (self._rows(0, enc, n) @ self.probes).toarray()
             out[a:a + n] = np.maximum.reduceat(sims, self.starts, axis=1)
         return out[codes]
-
-
-def frequencies(texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
-    """(sorted n-gram keys, the number of texts holding each, the number of texts): the
-    reference statistics :meth:`Similarity.fit_reference` takes."""
-    return Similarity([], [])._frequencies([list(texts)])
 
 
 def best_match(queries: list[str], group: list[int], texts: list[str],
