@@ -142,34 +142,24 @@ def _release_memory() -> None:
         pass
 
 
-class _Renders:
-    """Excel, Word and HTML being written: with several workers, in forked processes that
-    start at once (they share the consolidation copy-on-write) while the caller goes on
-    (Parquet, closing the store); otherwise one after the other when waited for."""
-
-    def __init__(self, cons, outdir: Path, workers: int = 1):
-        global _CONS
-        self.cons, self.outdir, self.pool, self.futures = cons, outdir, None, []
+def _render(cons, outdir: Path, workers: int = 1) -> list[str]:
+    """Write Excel, Word and HTML; with several workers, in forked processes at once (they
+    share the consolidation copy-on-write)."""
+    global _CONS
+    _CONS = cons
+    try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
 
-            _CONS = cons  # read by the forked processes, never pickled
-            try:
-                self.pool = ProcessPoolExecutor(min(workers, len(_OUTPUTS)),
-                                                mp_context=multiprocessing.get_context("fork"))
-                # with fork, the first submit forks every process (while _CONS is set)
-                self.futures = [self.pool.submit(_render_one, *out, outdir) for out in _OUTPUTS]
-            finally:
-                _CONS = None
-
-    def wait(self) -> list[str]:
-        """The outputs' error lines (empty when all were written)."""
-        if self.pool is None:
-            errors = [_render_one(*out, self.outdir, self.cons) for out in _OUTPUTS]
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(min(workers, len(_OUTPUTS)), mp_context=ctx) as pool:
+                futures = [pool.submit(_render_one, *out, outdir) for out in _OUTPUTS]
+                errors = [f.result() for f in futures]
         else:
-            errors = [f.result() for f in self.futures]
-            self.pool.shutdown()
-        return [e for e in errors if e]
+            errors = [_render_one(*out, outdir) for out in _OUTPUTS]
+    finally:
+        _CONS = None
+    return [e for e in errors if e]
 
 
 def process_for_store(path: str, run_id: str):
@@ -296,13 +286,11 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
-        data_error = _render_one(*_DATA, outdir, cons)  # streamed from the open store
-        cons.detail = None  # it reads the store: the renderers never do
-        export.write_manifest([manifest[k] for k in [*missing, *files]],
-                              outdir / "manifest.jsonl")
+        data_error = _render_one(*_DATA, outdir, cons)
+        cons.detail = None  # it reads the store, which closes here
+    export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
     _release_memory()  # before the renderers fork: they should not copy the build's garbage
-    renders = _Renders(cons, outdir, cores)
-    render_errors = [e for e in [data_error] if e] + renders.wait()
+    render_errors = [e for e in [data_error] if e] + _render(cons, outdir, cores)
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     for line in render_errors:
