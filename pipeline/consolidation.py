@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline import details
 from pipeline.forked import Deferred
-from pipeline.store_reads import (KEEP_CHARS, Texts, read_frame, report_clause_chunks, rows_of,
+from pipeline.store_reads import (Texts, read_frame, report_clause_chunks, rows_of,
                                   shared_fingerprints, sql_list)
 
 #: Column order of every table (the contract shared with the renderers and exports).
@@ -371,21 +371,14 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, sto
 
 
 def _coverage(items, clauses, reporting: list[str], fork: bool) -> pd.DataFrame | Deferred:
-    """Plan coverage: with ``fork``, the report clauses are read now (while they hold under
+    """Plan coverage: with ``fork``, the report clauses are read now (when they fit in
     ``KEEP_CHARS`` characters) and scored in a forked child (a Deferred); otherwise (or for a
     larger corpus, whose clauses are streamed twice from the store) now, in this process."""
     from pipeline import gaps
 
-    if fork:
-        frames, size = [], 0
-        for frame in clauses():
-            frames.append(frame)
-            size += int(frame["text"].str.len().sum())
-            if size > KEEP_CHARS:
-                break
-        else:
-            return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
-                            fork=True)
+    if fork and clauses.fits:
+        frames = list(clauses())
+        return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting, fork=True)
     return gaps.plan_coverage(items, clauses, reporting)
 
 

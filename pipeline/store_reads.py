@@ -99,9 +99,11 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     """A function giving, each time it is called, the report clauses of ``docs`` (doc_id,
     unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per ``chunk``
     documents and in its order: every activity clause first, then the clauses of the
-    documents without activities (their texts and sections read as needed).  The frames
-    of the first pass are kept for the next while they hold fewer than ``keep_chars``
-    characters in all (a small corpus is read once; a large one is read again)."""
+    documents without activities (their texts and sections read as needed).  When they
+    hold at most ``keep_chars`` characters in all (counted by DuckDB first: the activity
+    clauses, plus the whole texts of documents without activities), the frames of the
+    first pass are kept for the next and the function's ``fits`` is True; otherwise every
+    pass reads them again and nothing is held."""
     from pipeline.gaps import NOT_DONE, report_clauses
 
     ids = list(docs["doc_id"])
@@ -112,21 +114,20 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     meta = docs[["doc_id", "unit_id"]]
 
     done = f"coalesce(section_role, '') NOT IN ({sql_list(NOT_DONE)}) AND length(text) > 0"
-
+    size = store.con.execute(
+        "SELECT (SELECT coalesce(sum(length(text)), 0) FROM activities WHERE doc_id IN "
+        f"(SELECT unnest(?::VARCHAR[])) AND {done}) + (SELECT coalesce(sum(length(text)), 0) "
+        "FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])))",
+        [ids, bare]).fetchall()[0][0]
     kept: list[pd.DataFrame] | None = None
 
     def replay():
         nonlocal kept
-        if kept is not None:
-            yield from kept
-            return
-        frames, size = [], 0
-        for frame in chunks():
-            if frames is not None:
-                size += int(frame["text"].str.len().sum())
-                frames = frames + [frame] if size <= keep_chars else None
-            yield frame
-        kept = frames
+        if kept is None and replay.fits:
+            kept = list(chunks())
+        yield from (kept if kept is not None else chunks())
+
+    replay.fits = size <= keep_chars
 
     def chunks():
         for a in range(0, len(ids), chunk):
