@@ -10,7 +10,6 @@ whole from the current rows at the end of each run.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.executor import default_workers
 from pipeline.rows import ROW_TABLES, file_rows, locator_label, n_documents  # noqa: F401 (re-exported)
 
 _TABLES: dict[str, str] = {
@@ -113,16 +113,6 @@ DATA_TABLES = ("files", "documents", "sections", "activities", "quantities", "fl
 VOLATILE = {"run_id", "committed_at", "started", "finished"}
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity: ``taskset``, a container's cpuset).
-    DuckDB starts one thread per core of the machine, which on fewer usable CPUs only
-    contend with each other and with the pipeline."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -159,7 +149,7 @@ class Store:
         self.con.execute(f"SET temp_directory = '{where}.tmp'")
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        self.con.execute(f"SET threads = {usable_cpus()}")
+        self.con.execute(f"SET threads = {default_workers()}")  # the CPUs it may use
         self.con.execute(SCHEMA)
 
     def close(self) -> None:
