@@ -158,8 +158,7 @@ class Store:
     def settle(self) -> None:
         """Fold the write-ahead log into the file now (the end of the files phase): data not
         yet checkpointed stays pinned in DuckDB's capped buffer pool, where the
-        consolidation's joins need the room (at 8,000 reports, the shared-fingerprint join
-        ran out of memory without this)."""
+        consolidation's joins need the room."""
         self.con.execute("CHECKPOINT")
 
     def __enter__(self) -> "Store":
