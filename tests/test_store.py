@@ -215,6 +215,20 @@ def test_store_file_is_plain_duckdb(tmp_path):
     con.close()
 
 
+def test_report_texts_are_stored_uncompressed_and_read_back_whole(tmp_path):
+    """documents.text skips DuckDB's string compression (a checkpoint rewrites the open row
+    group of every report's text: ~1.2 s compressed at 2,000 reports, 0.05 s without)."""
+    doc = make_doc(*A, source="a.txt")
+    with Store(tmp_path / "s.duckdb") as st:
+        st.commit_files([(result_for("a.txt", doc), "report", 1)], "r")
+        st.settle()
+        kinds = {k for (k,) in st.con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('documents') "
+            "WHERE column_name = 'text' AND segment_type = 'VARCHAR'").fetchall()}
+        assert kinds == {"Uncompressed"}
+        assert st.con.execute("SELECT text FROM documents").fetchall() == [(doc.text,)]
+
+
 def test_contained_names_found_by_lookup_equal_a_scan_of_the_roster():
     """units._contained looks substrings up instead of scanning every roster name: same
     names, same (roster) order, on titles built from the names themselves."""
