@@ -79,6 +79,13 @@ def surnames() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(w for w in words if len(w) == 1), frozenset(w for w in words if len(w) == 2)
 
 
+@lru_cache(maxsize=1)
+def _surname_starts() -> frozenset[str]:
+    """Characters a surname (single or compound) can start with."""
+    single, compound = surnames()
+    return single | {w[0] for w in compound}
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -123,6 +130,8 @@ def _right_kind(text: str, end: int) -> int:
 
 def _name_after(text: str, pos: int) -> tuple[int, int] | None:
     """The best name span starting at ``pos`` (right after a role noun), or None."""
+    if text[pos:pos + 1] not in _surname_starts():  # every candidate needs a surname here
+        return None
     options = []
     for length in (4, 3, 2):
         cand = text[pos:pos + length]
