@@ -107,18 +107,16 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     from pipeline.gaps import NOT_DONE, report_clauses
 
     ids = list(docs["doc_id"])
-    with_acts = {d for (d,) in store.con.execute(
-        "SELECT DISTINCT doc_id FROM activities WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))",
-        [ids]).fetchall()}
-    bare = [d for d in ids if d not in with_acts]
-    meta = docs[["doc_id", "unit_id"]]
-
     done = f"coalesce(section_role, '') NOT IN ({sql_list(NOT_DONE)}) AND length(text) > 0"
-    size = store.con.execute(
-        "SELECT (SELECT coalesce(sum(length(text)), 0) FROM activities WHERE doc_id IN "
-        f"(SELECT unnest(?::VARCHAR[])) AND {done}) + (SELECT coalesce(sum(length(text)), 0) "
-        "FROM documents WHERE doc_id IN (SELECT unnest(?::VARCHAR[])))",
-        [ids, bare]).fetchall()[0][0]
+    # one pass over activities: which documents have any, and their clauses' characters
+    acts_chars = dict(store.con.execute(
+        f"SELECT doc_id, coalesce(sum(length(text)) FILTER (WHERE {done}), 0) FROM activities "
+        "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY doc_id", [ids]).fetchall())
+    bare = [d for d in ids if d not in acts_chars]
+    meta = docs[["doc_id", "unit_id"]]
+    size = sum(acts_chars.values()) + store.con.execute(
+        "SELECT coalesce(sum(length(text)), 0) FROM documents "
+        "WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [bare]).fetchall()[0][0]
     kept: list[pd.DataFrame] | None = None
 
     def replay():

@@ -10,15 +10,15 @@ import pytest
 from pipeline.forked import Deferred
 
 
-def _scores(rows: np.ndarray, parent: int) -> tuple[int, np.ndarray]:
+def _scores(rows: np.ndarray) -> tuple[int, np.ndarray]:
     return os.getpid(), rows @ rows.T
 
 
 def test_forked_result_is_computed_in_a_child_and_equals_the_inline_one():
     rows = np.random.default_rng(3).random((200, 50))
-    pid, forked = Deferred(_scores, rows, os.getpid(), fork=True).result()
+    pid, forked = Deferred(_scores, rows, fork=True).result()
     assert pid != os.getpid()  # really computed elsewhere
-    own_pid, inline = Deferred(_scores, rows, os.getpid()).result()
+    own_pid, inline = Deferred(_scores, rows).result()
     assert own_pid == os.getpid()
     np.testing.assert_array_equal(forked, inline)
 
