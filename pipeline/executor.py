@@ -2,9 +2,12 @@
 
 Results always come back in input order, as an iterator, so callers can stream them
 into the store without holding every document in memory.  At most ``window`` tasks are
-in flight at a time (default: 8 per worker), so memory stays flat however many files
-there are: a result that arrives early waits in the window until the ones before it
-are yielded.
+in flight at a time (default: 64 per local worker process, 8 per Dask worker thread), and
+no more than ``budget`` bytes of input files (default :data:`IN_FLIGHT_BYTES`; one task is
+always allowed), so memory stays flat however many files there are: a result that
+arrives early waits in the window until the ones before it are yielded.  The local window
+is wide so that workers keep going while the caller commits a group of results (a few
+hundred milliseconds), instead of waiting for it.
 
 * ``engine="local", workers=1``: a plain loop in this process.
 * ``engine="local", workers=N``: a :class:`concurrent.futures.ProcessPoolExecutor` of N
@@ -95,36 +98,56 @@ def resolve_workers(workers: int | None) -> int:
 def map_files(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int = 1,
               engine: str = "local", scheduler: str | None = None,
               initializer: Callable[[], None] | None = warm_up,
-              window: int | None = None) -> Iterator[Any]:
+              window: int | None = None, budget: int | None = None) -> Iterator[Any]:
     """Apply ``fn`` to each path and yield the results in input order.
 
     ``workers`` <= 0 means all CPUs.  ``fn`` must be picklable (a module-level function)
-    when it runs in other processes.  ``window`` bounds the tasks in flight.
+    when it runs in other processes.  ``window`` bounds the tasks in flight, ``budget``
+    the bytes of their input files.
     """
     workers = resolve_workers(workers)
     if engine == "dask":
-        return _map_dask(fn, paths, workers, scheduler, initializer, window)
+        return _map_dask(fn, paths, workers, scheduler, initializer, window, budget)
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r} (local, dask)")
     if scheduler:
         raise ValueError("--scheduler needs --engine dask")
     if workers == 1:
         return (fn(p) for p in paths)
-    return _map_processes(fn, paths, workers, initializer, window)
+    return _map_processes(fn, paths, workers, initializer, window, budget)
+
+
+#: Input bytes in flight at most (besides the window's task count): a batch of large
+#: files keeps only a few of them, and their results, in memory at a time.
+IN_FLIGHT_BYTES = 64 << 20
+
+
+def _input_size(path: Any) -> int:
+    try:
+        return os.path.getsize(path)
+    except (OSError, TypeError, ValueError):
+        return 0
 
 
 def _ordered(submit: Callable[[Any], Any], result: Callable[[Any], Any], paths: Iterable[Any],
-             window: int) -> Iterator[Any]:
-    """Keep ``window`` tasks in flight; yield results in submission order."""
+             window: int, budget: int | None = None) -> Iterator[Any]:
+    """Keep up to ``window`` tasks and ``budget`` bytes of input in flight (at least one
+    task); yield results in submission order."""
+    budget = IN_FLIGHT_BYTES if budget is None else budget
     it = iter(paths)
-    pending: deque = deque(submit(p) for p in itertools.islice(it, window))
-    while pending:
-        fut = pending.popleft()
-        res = result(fut)
-        nxt = next(it, _END)
-        if nxt is not _END:
-            pending.append(submit(nxt))
-        yield res
+    pending: deque = deque()
+    held = 0
+    nxt = next(it, _END)
+    while pending or nxt is not _END:
+        while nxt is not _END and len(pending) < window and (
+                not pending or held + _input_size(nxt) <= budget):
+            size = _input_size(nxt)
+            pending.append((submit(nxt), size))
+            held += size
+            nxt = next(it, _END)
+        fut, size = pending.popleft()
+        held -= size
+        yield result(fut)
 
 
 _END = object()
@@ -165,13 +188,14 @@ def stop_workers() -> None:
 
 
 def _map_processes(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
-                   initializer: Callable[[], None] | None, window: int | None) -> Iterator[Any]:
+                   initializer: Callable[[], None] | None, window: int | None,
+                   budget: int | None) -> Iterator[Any]:
     ctx = _context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(initializer,))
     try:
         yield from _ordered(lambda p: pool.submit(fn, p), Future.result, paths,
-                            window or 8 * workers)
+                            window or 64 * workers, budget)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -190,7 +214,7 @@ def _dask_plugin(initializer: Callable[[], None]):
 
 def _map_dask(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
               scheduler: str | None, initializer: Callable[[], None] | None,
-              window: int | None) -> Iterator[Any]:
+              window: int | None, budget: int | None) -> Iterator[Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError as e:  # pragma: no cover - dask is a dev/cluster extra
@@ -217,7 +241,7 @@ def _map_dask(fn: Callable[[Any], Any], paths: Iterable[Any], workers: int,
             fut.release()
             return res
 
-        yield from _ordered(submit, result, paths, window or 8 * n_threads)
+        yield from _ordered(submit, result, paths, window or 8 * n_threads, budget)
     finally:
         client.close()
         if cluster is not None:

@@ -51,6 +51,39 @@ def test_order_kept_and_errors_surface_in_place(reports, tmp_path):
         next(it)
 
 
+def test_window_and_byte_budget_bound_the_tasks_in_flight(tmp_path):
+    from pipeline.executor import _ordered
+
+    sizes = [10, 10, 50, 10, 10, 80, 10]
+    paths = []
+    for i, n in enumerate(sizes):
+        (tmp_path / f"{i}.txt").write_bytes(b"x" * n)
+        paths.append(str(tmp_path / f"{i}.txt"))
+    live: set[str] = set()
+    most = {"tasks": 0, "bytes": 0}  # the most tasks, and bytes of several tasks, in flight
+
+    def submit(p):
+        live.add(p)
+        most["tasks"] = max(most["tasks"], len(live))
+        if len(live) > 1:
+            most["bytes"] = max(most["bytes"], sum(os.path.getsize(q) for q in live))
+        return p
+
+    def result(p):
+        live.discard(p)
+        return os.path.getsize(p)
+
+    assert list(_ordered(submit, result, paths, window=3, budget=70)) == sizes
+    assert most == {"tasks": 3, "bytes": 70}  # 10+10+50 fit; the 80-byte file went alone
+    most.update(tasks=0, bytes=0)
+    assert list(_ordered(submit, result, paths, window=3, budget=40)) == sizes
+    assert most == {"tasks": 2, "bytes": 20}  # the 50 (and the 80) went alone, the 10s in pairs
+    most.update(tasks=0, bytes=0)
+    assert list(_ordered(submit, result, paths, window=2, budget=10**6)) == sizes
+    assert most["tasks"] == 2
+    assert list(_ordered(submit, result, [], window=2, budget=1)) == []
+
+
 def test_bad_engine_and_scheduler_without_dask():
     with pytest.raises(ValueError):
         list(map_files(len, ["a"], engine="spark"))
