@@ -20,6 +20,9 @@ GAP_COLUMNS = ["unit_id", "gap_type", "item", "detail", "score"]
 COVER_THRESHOLD = 0.22
 #: Bonus added to the similarity when activity and item share a category.
 CATEGORY_BONUS = 0.1
+#: Plan coverage reads the report clauses twice (the idf, then the scores); the first
+#: chunks' encoded texts, up to this many characters (2 bytes each), are kept for the second.
+KEEP_ENCODED = 16_000_000
 #: Roles of sections whose activities do not count as done (plans, problems).
 NOT_DONE = ("problems", "next_steps")
 _ITEM_MARKER = re.compile(
@@ -130,12 +133,24 @@ def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.Dat
     chunks = clauses if callable(clauses) else (lambda: iter([clauses]))
     probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
     sim = Similarity([p for _, p in probes], [j for j, _ in probes])
-    sim.fit(c["text"].tolist() for c in chunks())
+    kept: list = []  # the first chunks' encoded texts, up to KEEP_ENCODED characters
+
+    def encoded():
+        held = 0
+        for c in chunks():
+            e = sim.encode(c["text"].tolist())
+            held += e.chars
+            if held <= KEEP_ENCODED:
+                kept.append(e)
+            yield e
+
+    sim.fit(encoded())
     top: dict[str, np.ndarray] = {}    # per unit: the best score per item so far
     near: dict[str, list[str]] = {}    # per unit: where each best score was first met
-    for c in chunks():
+    for i, c in enumerate(chunks()):
         if len(c):
-            _best_per_unit(items, c, sim.best(c["text"].tolist()), top, near)
+            texts = kept[i] if i < len(kept) else c["text"].tolist()
+            _best_per_unit(items, c, sim.best(texts), top, near)
     rows = []
     for uid in sorted(unit_ids):
         for j, it in enumerate(items):

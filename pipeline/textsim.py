@@ -8,12 +8,13 @@ chunks, read twice: ``fit`` counts the document frequencies, ``best`` builds a c
 and multiplies them with the queries, so memory stays bounded however many texts there are
 (the alphabet is the fixed CJK block, so no pass is needed to find it).  N-grams are counted
 exactly from code points with numpy; a text that occurs several times in a chunk is
-vectorised once (and counted as often as it occurs).  :func:`best_match` is the one-chunk
-case.
+vectorised once (and counted as often as it occurs); :meth:`Similarity.encode` encodes a
+chunk once for both passes.  :func:`best_match` is the one-chunk case.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -80,6 +81,18 @@ def _grams(a: int, codes: np.ndarray) -> tuple[np.ndarray, ...]:
     return row[first], key[first], np.diff(np.r_[first, len(row)])
 
 
+@dataclass
+class Encoded:
+    """A list of texts as :class:`Similarity` reads them (see :meth:`Similarity.encode`),
+    so texts passed to both ``fit`` and ``best`` are encoded once."""
+    codes: np.ndarray   # each text's number among the distinct texts
+    pieces: list        # (first distinct text, character codes, count) per run of texts
+    chars: int          # characters encoded (the size of ``pieces``, in uint16 codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
 class Similarity:
     """TF-IDF cosine similarity of texts with groups of queries, fitted and applied a chunk
     of texts at a time (scikit-learn's fit/transform split, for texts that are streamed).
@@ -104,9 +117,16 @@ class Similarity:
         for a, b in pairwise(bounds):
             yield a, _encode(texts[a:b]), b - a
 
+    def encode(self, texts: list[str]) -> Encoded:
+        """``texts`` encoded for :meth:`fit` and :meth:`best` (a text occurring several
+        times is encoded once)."""
+        codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
+        pieces = list(self._pieces(list(distinct)))
+        return Encoded(codes, pieces, sum(len(enc) for _, enc, _ in pieces))
+
     def fit(self, chunks) -> "Similarity":
         """Count document frequencies over the queries and the texts of ``chunks`` (an
-        iterable of lists of texts)."""
+        iterable of lists of texts, or of :class:`Encoded` texts)."""
         vocab, df, pending, n_texts = np.zeros(0, np.int64), np.zeros(0), [], len(self.queries)
 
         def merge(vocab, df, pending):
@@ -118,11 +138,11 @@ class Similarity:
         for texts in [self.queries, *chunks]:
             if not len(texts):
                 continue
-            codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
-            weights = np.bincount(codes, minlength=len(distinct)).astype(float)
+            encoded = texts if isinstance(texts, Encoded) else self.encode(texts)
+            weights = np.bincount(encoded.codes).astype(float)
             if texts is not self.queries:
                 n_texts += len(texts)
-            for a, enc, _ in self._pieces(list(distinct)):
+            for a, enc, _ in encoded.pieces:
                 row, key, _ = _grams(a, enc)
                 k, inv = np.unique(key, return_inverse=True)
                 pending.append((k, np.bincount(inv, weights=weights[row], minlength=len(k))))
@@ -151,16 +171,16 @@ class Similarity:
         return sparse.csr_matrix((data * (1.0 / norms)[row], col, indptr),
                                  shape=(n, self.n_cols))
 
-    def best(self, texts: list[str]) -> np.ndarray:
+    def best(self, texts: list[str] | Encoded) -> np.ndarray:
         """``(len(texts), n_groups)``: each text's best similarity with a query of each group."""
         if not len(texts) or self.probes is None:
             return np.zeros((len(texts), self.n_groups))
-        codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
-        out = np.zeros((len(distinct), self.n_groups))
-        for a, enc, n in self._pieces(list(distinct)):
+        encoded = texts if isinstance(texts, Encoded) else self.encode(texts)
+        out = np.zeros((int(encoded.codes.max()) + 1, self.n_groups))
+        for a, enc, n in encoded.pieces:
             sims = (self._rows(0, enc, n) @ self.probes).toarray()
             out[a:a + n] = np.maximum.reduceat(sims, self.starts, axis=1)
-        return out[codes]
+        return out[encoded.codes]
 
 
 def best_match(queries: list[str], group: list[int], texts: list[str],

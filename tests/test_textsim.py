@@ -59,12 +59,20 @@ def test_streamed_in_chunks_equals_at_once(texts, chunk_chars):
     streamed = np.vstack([sim.best(c) for c in chunks])
     np.testing.assert_array_equal(streamed, best_match(QUERIES, GROUP, texts))
     assert np.all(streamed[ROOT_TEXTS.index("Report in English only")] == 0)
+    encoded = [sim.encode(c) for c in chunks]  # encoded once, for both passes
+    again = Similarity(QUERIES, GROUP, chunk_chars=chunk_chars).fit(iter(encoded))
+    np.testing.assert_array_equal(np.vstack([again.best(e) for e in encoded]), streamed)
 
 
-def test_plan_coverage_streamed_equals_whole():
+@pytest.mark.parametrize("keep", [0, 60, None])  # no chunk, the first, every chunk encoded once
+def test_plan_coverage_streamed_equals_whole(keep, monkeypatch):
     import pandas as pd
 
+    from pipeline import gaps
     from pipeline.gaps import PlanItem, plan_coverage
+
+    if keep is not None:
+        monkeypatch.setattr(gaps, "KEEP_ENCODED", keep)
 
     items = [PlanItem("1.加强理想信念教育", "组织五老宣讲团进校园开展理想信念宣讲。", "ideology_moral", 0, 20),
              PlanItem("2.做好困难学生资助", "全年资助困难学生不少于500名。", None, 20, 40),
