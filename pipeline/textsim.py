@@ -132,7 +132,7 @@ class Similarity:
         def merge(vocab, df, pending):
             keys = np.concatenate([vocab] + [k for k, _ in pending])
             weights = np.concatenate([df] + [w for _, w in pending])
-            vocab, inv = np.unique(keys, return_inverse=True)
+            inv, vocab = pd.factorize(keys)  # in order of first sight, which nothing needs sorted
             return vocab, np.bincount(inv, weights=weights, minlength=len(vocab))
 
         for texts in [self.queries, *chunks]:
@@ -144,7 +144,7 @@ class Similarity:
                 n_texts += len(texts)
             for a, enc, _ in encoded.pieces:
                 row, key, _ = _grams(a, enc)
-                k, inv = np.unique(key, return_inverse=True)
+                inv, k = pd.factorize(key)  # a hash table, not a sort
                 pending.append((k, np.bincount(inv, weights=weights[row], minlength=len(k))))
             if sum(len(k) for k, _ in pending) > max(2_000_000, 2 * len(vocab)):
                 vocab, df, pending = *merge(vocab, df, pending), []
