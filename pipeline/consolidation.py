@@ -290,12 +290,15 @@ def build(store, show_names: bool = False, run: dict | None = None,
                                        "relevant"]].assign(counted=counted.to_numpy()))
 
     rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
-    aggs = aggregate.aggregates(details.counted_quantities(store), units)
     rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
-    gap_frames, plan_info, year = _gap_lists(rdocs, units, plan, store, fork=workers > 1)
+    year, gdocs = _focus(rdocs, plan)
+    # plan coverage first: with several workers, a forked child computes it meanwhile
+    coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
+    aggs = aggregate.aggregates(details.counted_quantities(store), units)
+    gap_frames, plan_info = _gap_lists(gdocs, units, plan, store, coverage)
     meta = docs[["doc_id", "unit_id"]]
     probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")
-    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store)
+    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store, workers > 1)
     gap_frames = [g.result() if isinstance(g, Deferred) else g for g in gap_frames]
     gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
     themes = gaps.problem_themes(probs, units)
@@ -330,19 +333,23 @@ def build(store, show_names: bool = False, run: dict | None = None,
         unmatched=mask_frame(unmatched, fn), run=run, detail=detail)
 
 
-def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, store,
-               fork: bool = False) -> tuple[list, dict | None, int | None]:
-    """The four gap lists for one year: the plan's year when reports of it exist, else the
-    latest year reported (reports without a year count for any year).  Plan coverage may
-    come as a :class:`~pipeline.forked.Deferred` (computed in a forked child if ``fork``)."""
-    from pipeline import gaps
-
+def _focus(rdocs: pd.DataFrame, plan: pd.DataFrame) -> tuple[int | None, pd.DataFrame]:
+    """The year the gap lists are for: the plan's year when reports of it exist, else the
+    latest year reported; and the reports of it (reports without a year count for any year)."""
     years = pd.to_numeric(rdocs["year"], errors="coerce")
     plan_year = pd.to_numeric(plan["year"], errors="coerce").max() if len(plan) else None
     focus = plan_year if plan_year is not None and (years == plan_year).any() else (
         years.max() if years.notna().any() else None)
     focus = None if focus is None or pd.isna(focus) else int(focus)
-    gdocs = rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs
+    return focus, (rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs)
+
+
+def _gap_lists(gdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, store,
+               coverage: tuple | None) -> tuple[list, dict | None]:
+    """The four gap lists over the reports of the focus year ``gdocs``; ``coverage`` is
+    :func:`_coverage`'s (None without a plan)."""
+    from pipeline import gaps
+
     reporting = sorted(set(gdocs["unit_id"]))
     rids = list(gdocs["doc_id"])
     stated = read_frame(store, "SELECT unit_id, kind, role, redacted, count(*) AS n FROM "
@@ -352,42 +359,49 @@ def _gap_lists(rdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, sto
     frames = [gaps.missing_metrics(stated, reporting),
               gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting)))]
     if not len(plan):
-        return frames, None, focus
+        return frames, None
     p = plan.iloc[0]
-    items = gaps.plan_items(p["text"], rows_of(store, "sections", [p["doc_id"]]),
-                            rows_of(store, "activities", [p["doc_id"]]))
-    clauses = report_clause_chunks(store, gdocs)  # read twice, a chunk at a time
     pq = rows_of(store, "quantities", list(plan["doc_id"]))
     pq = pq[pq["role"] == "target"]
     gq = details.slim(store, ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high",
                               "subject", "category", "unit"],
                       f"role = 'achieved' AND kind IN ({sql_list(set(pq['kind'].dropna()))})",
                       rids)  # what the targets ask
-    frames[:0] = [_coverage(items, clauses, reporting, fork),
-                  gaps.targets_unmet(pq, gq, reporting)]
+    covered, n_items = coverage
+    frames[:0] = [covered, gaps.targets_unmet(pq, gq, reporting)]
     info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
-            else int(p["year"]), "n_items": len(items), "n_targets": len(pq)}
-    return frames, info, focus
+            else int(p["year"]), "n_items": n_items, "n_targets": len(pq)}
+    return frames, info
 
 
-def _coverage(items, clauses, reporting: list[str], fork: bool) -> pd.DataFrame | Deferred:
-    """Plan coverage: with ``fork``, the report clauses are read now (when they fit in
-    ``KEEP_CHARS`` characters) and scored in a forked child (a Deferred); otherwise (or for a
-    larger corpus, whose clauses are streamed twice from the store) now, in this process."""
+def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store,
+              fork: bool) -> tuple[pd.DataFrame | Deferred, int]:
+    """Plan coverage of the reports ``gdocs``, and the plan's number of items.  With
+    ``fork``, the report clauses are read now (when they fit in ``KEEP_CHARS`` characters)
+    and scored in a forked child (a Deferred); otherwise (or for a larger corpus, whose
+    clauses are streamed twice from the store) now, in this process."""
     from pipeline import gaps
 
+    p = plan.iloc[0]
+    items = gaps.plan_items(p["text"], rows_of(store, "sections", [p["doc_id"]]),
+                            rows_of(store, "activities", [p["doc_id"]]))
+    reporting = sorted(set(gdocs["unit_id"]))
+    clauses = report_clause_chunks(store, gdocs)  # read twice, a chunk at a time
     if fork and clauses.fits:
         frames = list(clauses())
-        return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting, fork=True)
-    return gaps.plan_coverage(items, clauses, reporting)
+        return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
+                        fork=True), len(items)
+    return gaps.plan_coverage(items, clauses, reporting), len(items)
 
 
-def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
+def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store,
+                 fork: bool = False) -> pd.DataFrame:
     """Cross-document flags over the counted reports (empty if the module is missing): the
     checks read the additive quantities' slim columns, the texts are streamed from the store,
-    and a flag's sentence is looked up once it is raised."""
+    and a flag's sentence is looked up once it is raised.  With ``fork``, the checks of
+    figures run in a forked child while this process looks for copied passages."""
     try:
-        from pipeline.crossflags import ADDITIVE, cross_document_flags
+        from pipeline.crossflags import ADDITIVE, cross_document_flags, number_flags
     except ImportError:
         return pd.DataFrame(columns=COLUMNS["flags"])
     texts = Texts(store, docs["doc_id"])
@@ -397,8 +411,9 @@ def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame
                                       "role", "category", "source", "start", "end"],
                               f"kind IN ({sql_list(sorted(ADDITIVE))}) AND unit_id IS NOT NULL"),
                  "quantities")
+    numbers = Deferred(number_flags, qq, units, fork=fork)
     store.backfill_fingerprints()  # documents stored by an older version have none
-    out = cross_document_flags(d, qq, texts, units,
+    out = cross_document_flags(d, qq, texts, units, numbers=numbers.result,
                                shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
