@@ -298,7 +298,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
     gap_frames, plan_info = _gap_lists(gdocs, units, plan, store, coverage)
     meta = docs[["doc_id", "unit_id"]]
     probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")
-    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store, workers > 1)
+    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store)
     gap_frames = [g.result() if isinstance(g, Deferred) else g for g in gap_frames]
     gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
     themes = gaps.problem_themes(probs, units)
@@ -394,14 +394,12 @@ def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store,
     return gaps.plan_coverage(items, clauses, reporting), len(items)
 
 
-def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store,
-                 fork: bool = False) -> pd.DataFrame:
+def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
     """Cross-document flags over the counted reports (empty if the module is missing): the
     checks read the additive quantities' slim columns, the texts are streamed from the store,
-    and a flag's sentence is looked up once it is raised.  With ``fork``, the checks of
-    figures run in a forked child while this process looks for copied passages."""
+    and a flag's sentence is looked up once it is raised."""
     try:
-        from pipeline.crossflags import ADDITIVE, cross_document_flags, number_flags
+        from pipeline.crossflags import ADDITIVE, cross_document_flags
     except ImportError:
         return pd.DataFrame(columns=COLUMNS["flags"])
     texts = Texts(store, docs["doc_id"])
@@ -411,9 +409,8 @@ def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store,
                                       "role", "category", "source", "start", "end"],
                               f"kind IN ({sql_list(sorted(ADDITIVE))}) AND unit_id IS NOT NULL"),
                  "quantities")
-    numbers = Deferred(number_flags, qq, units, fork=fork)
     store.backfill_fingerprints()  # documents stored by an older version have none
-    out = cross_document_flags(d, qq, texts, units, numbers=numbers.result,
+    out = cross_document_flags(d, qq, texts, units,
                                shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -233,9 +233,11 @@ def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int,
     return out
 
 
-def number_flags(quantities: pd.DataFrame | None, units: pd.DataFrame | None) -> list[dict]:
-    """The flags that compare figures across documents (conflicts, parents, jumps, round
-    numbers); pure, so they may be computed in another process."""
+def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
+                         texts: Mapping[str, str], units: pd.DataFrame,
+                         min_copy_chars: int = 100, shared=None) -> pd.DataFrame:
+    """All cross-document flags of a corpus, one row per flagged document (``shared``: the
+    stored fingerprints, see :func:`pipeline.copied.copied_passages`)."""
     rows: list[dict] = []
     m = _metrics(quantities) if quantities is not None else pd.DataFrame()
     if not m.empty:
@@ -244,18 +246,7 @@ def number_flags(quantities: pd.DataFrame | None, units: pd.DataFrame | None) ->
         rows += _jumps(m, v, units)
     if quantities is not None and not quantities.empty:
         rows += _round_numbers(quantities)
-    return rows
-
-
-def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
-                         texts: Mapping[str, str], units: pd.DataFrame,
-                         min_copy_chars: int = 100, shared=None,
-                         numbers: Callable[[], list[dict]] | None = None) -> pd.DataFrame:
-    """All cross-document flags of a corpus, one row per flagged document (``shared``: the
-    stored fingerprints, see :func:`pipeline.copied.copied_passages`; ``numbers``: gives
-    :func:`number_flags`' rows, asked for after the copied passages are found)."""
-    copied = (_copied(documents, texts, min_copy_chars, shared)
-              if documents is not None and not documents.empty and texts else [])
-    rows = (number_flags(quantities, units) if numbers is None else numbers()) + copied
+    if documents is not None and not documents.empty and texts:
+        rows += _copied(documents, texts, min_copy_chars, shared)
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.astype({"start": "Int64", "end": "Int64"}) if not df.empty else df
