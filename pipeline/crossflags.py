@@ -37,6 +37,8 @@ _KEY = ["subj", "kind", "cat"]           # a metric: subject (scope words remove
 _G = ["unit_id", "year", *_KEY]          # one unit's metric in one year
 _USED = ["doc_id", "unit_id", "year", "text", "value", "low", "high", "kind", "approx",
          "redacted", "subject", "role", "category", "source", "start", "end", "sentence_text"]
+_SPENT = ["value", "approx", "redacted", "subject", "role", "category"]  # read by _metrics only
+_SHOWN = ["text", "source"]  # only shown in the flags' messages and rows
 
 
 def _fmt(x: float) -> str:
@@ -63,7 +65,10 @@ def _metrics(quantities: pd.DataFrame) -> pd.DataFrame:
     q["subj"] = q["subject"].astype(str).str.strip().str.replace(_SCOPE, "", regex=True)
     q["cat"] = q["category"].fillna("").astype(str)
     q["year"] = q["year"].astype(int)
-    return q
+    # the checks copy these rows many times: drop what they no longer read, and hold the
+    # texts only shown in messages as categories (a copy moves their codes, not the text)
+    q = q.drop(columns=[c for c in _SPENT if c in q.columns])
+    return q.astype({c: "category" for c in _SHOWN if c in q.columns and q[c].notna().all()})
 
 
 def _row(r, type_, severity, message, evidence, other=None) -> dict:
