@@ -56,11 +56,11 @@ def _metrics(quantities: pd.DataFrame) -> pd.DataFrame:
           & q["high"].notna() & q["subject"].notna() & q["unit_id"].notna() & q["year"].notna()
           & q["role"].fillna("achieved").isin(["achieved", "status"]))
     q = q[ok].reset_index(drop=True)
-    steps: dict[tuple, float] = {}  # half_step per distinct (text, kind)
-    h = [0.0 if a else steps[(t, k)] if (t, k) in steps else
-         steps.setdefault((t, k), half_step({"text": t}, k))
-         for t, k, a in zip(q["text"].tolist(), q["kind"].tolist(),
-                           q["approx"].fillna(False).astype(bool).tolist())]
+    pair = q.groupby(["text", "kind"], sort=False, dropna=False).ngroup().to_numpy()
+    first = q.iloc[np.unique(pair, return_index=True)[1]]  # half_step once per (text, kind)
+    steps = np.array([half_step({"text": t}, k) for t, k in zip(first["text"].tolist(),
+                                                               first["kind"].tolist())] or [0.0])
+    h = np.where(q["approx"].fillna(False).astype(bool).to_numpy(), 0.0, steps[pair])
     q["lo"], q["hi"] = q["low"].astype(float) - h, q["high"].astype(float) + h
     q["subj"] = q["subject"].astype(str).str.strip().str.replace(_SCOPE, "", regex=True)
     q["cat"] = q["category"].fillna("").astype(str)
