@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -192,28 +193,29 @@ def unmatched_frame(cons: Consolidation) -> pd.DataFrame:
 
 def sheets(cons: Consolidation) -> dict[str, pd.DataFrame]:
     """Sheet name -> frame, in workbook order."""
-    out = {
-        "单位": units_frame(cons),
-        "数量明细": quantities_frame(cons),
-        "分类汇总": category_frame(cons),
-        "层级汇总": hierarchy_frame(cons),
-        "缺口清单": gaps_frame(cons),
-        "存在问题": problems_frame(cons),
-        "审计提示": flags_frame(cons),
-    }
+    return dict(sheet_frames(cons))
+
+
+def sheet_frames(cons: Consolidation) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(sheet name, frame) in workbook order, each frame made when it is asked for, so a
+    writer holds one at a time."""
+    makers = [("单位", units_frame), ("数量明细", quantities_frame), ("分类汇总", category_frame),
+              ("层级汇总", hierarchy_frame), ("缺口清单", gaps_frame), ("存在问题", problems_frame),
+              ("审计提示", flags_frame)]
     if len(cons.unmatched):
-        out["未匹配文档"] = unmatched_frame(cons)
+        makers.append(("未匹配文档", unmatched_frame))
     notes = [(sheet, note) for sheet, name in (("数量明细", "quantities"), ("审计提示", "flags"))
              if (note := cons.shown(name))]
-    for sheet, df in out.items():  # a sheet holds at most 1,048,576 rows, its header one
-        if len(df) > MAX_ROWS:
-            out[sheet] = df.iloc[:MAX_ROWS]
+    for sheet, make in makers:
+        df = make(cons)
+        if len(df) > MAX_ROWS:  # a sheet holds at most 1,048,576 rows, its header one
             source = _SOURCES.get(sheet)
             notes.append((sheet, f"仅列出前{MAX_ROWS}行（共{len(df)}行，超出 Excel 工作表的行数上限）"
                                  + (f"；完整数据见 {source}。" if source else "。")))
+            df = df.iloc[:MAX_ROWS]
+        yield sheet, df
     if notes:
-        out["说明"] = pd.DataFrame(notes, columns=["工作表", "说明"])
-    return out
+        yield "说明", pd.DataFrame(notes, columns=["工作表", "说明"])
 
 
 # --- writing -----------------------------------------------------------------------
@@ -352,8 +354,8 @@ def write(cons: Consolidation, path: Path | str, chunk: int = 5000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)
-    rows = {f"xl/worksheets/sheet{i}.xml": _write_sheet(wb, title, df)
-            for i, (title, df) in enumerate(sheets(cons).items(), start=1)}
+    rows = {f"xl/worksheets/sheet{i}.xml": _write_sheet(wb, title, df)  # a frame at a time
+            for i, (title, df) in enumerate(sheet_frames(cons), start=1)}
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(buf) as src, zipfile.ZipFile(
