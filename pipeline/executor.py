@@ -135,18 +135,18 @@ def _ordered(submit: Callable[[Any], Any], result: Callable[[Any], Any], paths: 
     task); yield results in submission order."""
     budget = IN_FLIGHT_BYTES if budget is None else budget
     it = iter(paths)
-    pending: deque = deque()
+    pending: deque = deque()  # (future, its input's size)
     held = 0
     nxt = next(it, _END)
+    size = _input_size(nxt) if nxt is not _END else 0
     while pending or nxt is not _END:
-        while nxt is not _END and len(pending) < window and (
-                not pending or held + _input_size(nxt) <= budget):
-            size = _input_size(nxt)
+        while nxt is not _END and len(pending) < window and (not pending or held + size <= budget):
             pending.append((submit(nxt), size))
             held += size
             nxt = next(it, _END)
-        fut, size = pending.popleft()
-        held -= size
+            size = _input_size(nxt) if nxt is not _END else 0
+        fut, done = pending.popleft()
+        held -= done
         yield result(fut)
 
 

@@ -86,6 +86,7 @@ class Encoded:
     """A list of texts as :class:`Similarity` reads them (see :meth:`Similarity.encode`),
     so texts passed to both ``fit`` and ``best`` are encoded once."""
     codes: np.ndarray   # each text's number among the distinct texts
+    n_distinct: int
     pieces: list        # (first distinct text, character codes, count) per run of texts
     chars: int          # characters encoded (the size of ``pieces``, in uint16 codes)
 
@@ -122,7 +123,7 @@ class Similarity:
         times is encoded once)."""
         codes, distinct = pd.factorize(pd.Series(list(texts), dtype=object))
         pieces = list(self._pieces(list(distinct)))
-        return Encoded(codes, pieces, sum(len(enc) for _, enc, _ in pieces))
+        return Encoded(codes, len(distinct), pieces, sum(len(enc) for _, enc, _ in pieces))
 
     def fit(self, chunks) -> "Similarity":
         """Count document frequencies over the queries and the texts of ``chunks`` (an
@@ -139,7 +140,7 @@ class Similarity:
             if not len(texts):
                 continue
             encoded = texts if isinstance(texts, Encoded) else self.encode(texts)
-            weights = np.bincount(encoded.codes).astype(float)
+            weights = np.bincount(encoded.codes, minlength=encoded.n_distinct).astype(float)
             if texts is not self.queries:
                 n_texts += len(texts)
             for a, enc, _ in encoded.pieces:
@@ -176,7 +177,7 @@ class Similarity:
         if not len(texts) or self.probes is None:
             return np.zeros((len(texts), self.n_groups))
         encoded = texts if isinstance(texts, Encoded) else self.encode(texts)
-        out = np.zeros((int(encoded.codes.max()) + 1, self.n_groups))
+        out = np.zeros((encoded.n_distinct, self.n_groups))
         for a, enc, n in encoded.pieces:
             sims = (self._rows(0, enc, n) @ self.probes).toarray()
             out[a:a + n] = np.maximum.reduceat(sims, self.starts, axis=1)
