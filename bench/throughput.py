@@ -225,23 +225,25 @@ def main(argv: list[str] | None = None) -> int:
                 timed = run_timed(cmd, env)
                 shutil.rmtree(out, ignore_errors=True)
             wall, peak, peak_rss, code, samples = run_measured(cmd, env, one_core)
+            run_wall = wall  # the run whose store the phases below come from
             sampled = f"  exit {code}"
             if timed:
                 sampled = f"  exit {timed[1]} (with the sampler: wall {wall:.1f} s, exit {code})"
                 wall, code = timed
-            results[workers] = (wall, peak, code)
+            results[workers] = (wall, peak)
             print(f"ngreport run --workers {workers}: {n / wall:8.1f} reports/s "
                   f"{mb / wall:6.2f} MB/s  wall {wall:7.1f} s  peak memory {peak / 2**20:7.0f} MB"
                   f" (PSS; summed RSS {peak_rss / 2**20:.0f} MB){sampled}")
             split = phases(out / "ngreport.duckdb")
             if split:
                 files_peak = max((r for t, r in samples if t <= split[2]), default=0)
-                print(f"    {'sampled run: ' if timed else ''}files phase (run start -> last commit) {split[0]:7.1f} s = "
+                which = "sampled run: " if timed else ""
+                print(f"    {which}files phase (run start -> last commit) {split[0]:7.1f} s = "
                       f"{n / max(split[0], 1e-9):6.1f} reports/s, peak memory "
                       f"{files_peak / 2**20:.0f} MB; consolidation + outputs {split[1]:6.1f} s; "
-                      f"start-up and output files {wall - split[0] - split[1]:5.1f} s")
-        w1, peak1, _ = results[1]
-        wn, peakn, _ = results[max(results)]
+                      f"start-up and output files {run_wall - split[0] - split[1]:5.1f} s")
+        w1, peak1 = results[1]
+        wn, peakn = results[max(results)]
         ratio = t_floor / w1
         speedup = w1 / wn
         print(f"end to end / floor (1 core): {ratio:.3f}   speed-up on {max(results)} workers: "
