@@ -72,7 +72,7 @@ def counts(store) -> dict[str, int]:
 
 
 def detail_tables(store, name: str, fn: Callable, extra: pd.DataFrame | None = None,
-                  rows: int = 65536) -> Iterator[pa.Table]:
+                  rows: int = 16384) -> Iterator[pa.Table]:
     """Every row of detail table ``name`` in order (then the rows of ``extra``, e.g. the
     cross-document flags), masked by ``fn`` (:func:`pipeline.consolidation.mask_frame`), as
     Arrow tables of up to ``rows`` rows with the contract's column order and the store's
