@@ -226,10 +226,6 @@ def main(args) -> int:
     from pipeline.store import Store
     from pipeline.units import read_roster
 
-    # what the consolidation and the outputs import, loaded now, while the fork server warms
-    # up, rather than at the serial end of the run or again in each forked renderer
-    from pipeline import crossflags, gaps, render_docx, render_html, render_xlsx  # noqa: F401
-
     outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     if args.plan:  # files are keyed by absolute path, so "a/x.txt" and "./a/x.txt" agree
