@@ -177,12 +177,17 @@ def stop_workers() -> None:
     """Stop the fork server once the per-file work is done: it holds a warm copy of the
     models that nothing needs any more (the standard library only has a private API for
     this; where it is missing the server simply lives until the process exits)."""
+    import signal
     from multiprocessing import forkserver
 
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
     if stop is not None:
         try:
-            stop()
+            pid = getattr(server, "_forkserver_pid", None)
+            if pid is not None:  # its workers have exited and it holds nothing to save: a
+                os.kill(pid, signal.SIGTERM)  # signal spares it the interpreter's teardown
+            stop()  # of its models (0.4 s the caller would otherwise wait for); it reaps it
         except Exception:  # noqa: BLE001 - memory only
             pass
 
