@@ -4,22 +4,26 @@
 
 1. generates N synthetic reports (txt, ~5,000 characters) with ``pipeline.synth`` into a
    temporary folder (plus its roster.csv and plan.txt);
-2. floor: reads the same files and segments their text with ``jieba.lcut`` (dictionary
-   loaded beforehand), in this process, on one core;
-3. the per-file pipeline alone (``process_file`` in this process, warmed up) - what the
+2. the per-file pipeline alone (``process_file`` in this process, warmed up) - what the
    per-report work costs without start-up, store and outputs - and the same through
    ``map_files`` on all workers (the executor's own speed-up);
-4. ``ngreport run`` end to end in a fresh process with ``--workers 1``, pinned to one CPU
-   (so DuckDB's and numpy's threads share it too), and with ``--workers <cpus>``
-   unpinned (wall clock, including start-up, store, consolidation, outputs),
-   sampling the memory of the run's whole process tree every 0.25 s: the sum of each
-   process's PSS (shared pages divided among their sharers, so the fork server's models
-   and a forked renderer's copy-on-write pages count once); the summed RSS, which counts
-   them once per process, is printed alongside.  A sample costs the sampler about 13 ms
-   of CPU (the kernel walks each process's page tables for PSS).  The one-core run leaves
-   the sampler the other cores; the all-cores run would share its cores with it, so that
-   run is timed without the sampler and run a second time to measure its memory (both
-   walls are printed; the speed-up uses the unsampled one).
+3. ``ngreport run`` end to end in fresh processes, in this order: with ``--workers
+   <cpus>`` unpinned, timed alone; the floor; with ``--workers 1`` pinned to one CPU (so
+   DuckDB's and numpy's threads share it too); the floor again; ``--workers <cpus>``
+   timed alone again; and once more, sampled for its memory.  The floor is reading the
+   same files and segmenting their text with ``jieba.lcut`` (dictionary loaded
+   beforehand), in this process, on one core.  This machine's speed wanders by several
+   per cent within minutes, so each ratio compares measurements made around the same
+   time: the ratio to the floor uses the mean of the two floors around the one-core run,
+   and the speed-up the mean of the two timed all-cores runs around it.
+   The sampled runs (the one-core run and the last all-cores run) read the memory of
+   the run's whole process tree every 0.25 s: the sum of each process's PSS (shared
+   pages divided among their sharers, so the fork server's models and a forked
+   renderer's copy-on-write pages count once); the summed RSS, which counts them once
+   per process, is printed alongside.  A sample costs the sampler about 13 ms of CPU
+   (the kernel walks each process's page tables for PSS).  The one-core run leaves the
+   sampler the other cores; an all-cores run would share its cores with it, which is
+   why the timed all-cores runs have no sampler.
 
 The last line is machine-readable:
 ``reports_per_s=X floor_reports_per_s=F ratio_to_floor=R speedup=S peak_rss_mb=M``
@@ -199,13 +203,10 @@ def main(argv: list[str] | None = None) -> int:
               f"in {time.perf_counter() - t0:.1f} s -> {corpus}")
         n = len(files)
 
-        t_floor = floor(files)
-        print(f"floor (read + jieba.lcut, 1 core): {n / t_floor:8.1f} reports/s "
-              f"{mb / t_floor:6.2f} MB/s")
         if not args.skip_pipeline_only:
             t_pipe = pipeline_only(files)
             print(f"process_file only (1 core, warm): {n / t_pipe:8.1f} reports/s "
-                  f"{mb / t_pipe:6.2f} MB/s  ratio to floor {t_floor / t_pipe:.3f}")
+                  f"{mb / t_pipe:6.2f} MB/s")
             if args.workers > 1:
                 t_par = pipeline_only(files, args.workers)
                 print(f"map_files(process_file), {args.workers} workers (incl. pool start): "
@@ -213,41 +214,65 @@ def main(argv: list[str] | None = None) -> int:
 
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
-        results = {}
-        for workers in sorted({1, max(1, args.workers)}):
+        n_all = max(1, args.workers)
+        one_core = ({min(os.sched_getaffinity(0))} if hasattr(os, "sched_setaffinity")
+                    else None)  # one core: DuckDB's threads included
+
+        def fresh(workers: int) -> tuple[Path, list[str]]:  # a new store every run
             out = tmp / f"run-w{workers}"
             shutil.rmtree(out, ignore_errors=True)
-            cmd = run_command(corpus, out, "--workers", str(workers))
-            one_core = {min(os.sched_getaffinity(0))} if workers == 1 and hasattr(
-                os, "sched_setaffinity") else None  # one core: DuckDB's threads included
-            timed = None
-            if not one_core:  # the sampler would share the run's cores: time it alone first
-                timed = run_timed(cmd, env)
-                shutil.rmtree(out, ignore_errors=True)
-            wall, peak, peak_rss, code, samples = run_measured(cmd, env, one_core)
-            run_wall = wall  # the run whose store the phases below come from
-            sampled = f"  exit {code}"
-            if timed:
-                sampled = f"  exit {timed[1]} (with the sampler: wall {wall:.1f} s, exit {code})"
-                wall, code = timed
-            results[workers] = (wall, peak)
+            return out, run_command(corpus, out, "--workers", str(workers))
+
+        def report(workers: int, wall: float, peak: int, peak_rss: int, samples: list,
+                   out: Path, note: str) -> None:
             print(f"ngreport run --workers {workers}: {n / wall:8.1f} reports/s "
                   f"{mb / wall:6.2f} MB/s  wall {wall:7.1f} s  peak memory {peak / 2**20:7.0f} MB"
-                  f" (PSS; summed RSS {peak_rss / 2**20:.0f} MB){sampled}")
+                  f" (PSS; summed RSS {peak_rss / 2**20:.0f} MB){note}")
             split = phases(out / "ngreport.duckdb")
             if split:
                 files_peak = max((r for t, r in samples if t <= split[2]), default=0)
-                which = "sampled run: " if timed else ""
-                print(f"    {which}files phase (run start -> last commit) {split[0]:7.1f} s = "
+                print(f"    files phase (run start -> last commit) {split[0]:7.1f} s = "
                       f"{n / max(split[0], 1e-9):6.1f} reports/s, peak memory "
-                      f"{files_peak / 2**20:.0f} MB; consolidation + outputs {split[1]:6.1f} s; "
-                      f"start-up and output files {run_wall - split[0] - split[1]:5.1f} s")
-        w1, peak1 = results[1]
-        wn, peakn = results[max(results)]
+                      f"{files_peak / 2**20:.0f} MB; consolidation {split[1]:6.1f} s; "
+                      f"start-up, Parquet and outputs {samples_wall[0] - split[0] - split[1]:5.1f} s")
+
+        # This machine's speed wanders by several per cent within minutes, so each ratio
+        # compares measurements made around the same time: the floor is measured right
+        # before and right after the one-core run, and the all-cores run is timed (alone)
+        # right before and right after it; each uses the mean of its two measurements.
+        walls_all: list[float] = []
+        codes = []
+        if n_all > 1:
+            wall, code = run_timed(fresh(n_all)[1], env)
+            walls_all.append(wall)
+            codes.append(code)
+        floors = [floor(files)]
+        out1, cmd1 = fresh(1)
+        w1, peak1, rss1, code1, samples1 = run_measured(cmd1, env, one_core)
+        floors.append(floor(files))
+        t_floor = sum(floors) / len(floors)
+        print("floor (read + jieba.lcut, 1 core), before and after the one-core run: "
+              + ", ".join(f"{n / f:.1f}" for f in floors) + f" reports/s; mean {n / t_floor:.1f} "
+              f"reports/s {mb / t_floor:.2f} MB/s")
+        samples_wall = [w1]
+        report(1, w1, peak1, rss1, samples1, out1, f"  exit {code1}")
+        wn, peakn = w1, peak1
+        if n_all > 1:
+            wall, code = run_timed(fresh(n_all)[1], env)
+            walls_all.append(wall)
+            codes.append(code)
+            outn, cmdn = fresh(n_all)  # again, sampled: its memory, and the phases
+            sw, peakn, rssn, coden, samplesn = run_measured(cmdn, env)
+            wn = sum(walls_all) / len(walls_all)
+            samples_wall = [sw]
+            report(n_all, wn, peakn, rssn, samplesn, outn,
+                   f"  (mean of {', '.join(f'{w:.1f}' for w in walls_all)} s, exit "
+                   f"{', '.join(map(str, codes))}; with the sampler: wall {sw:.1f} s, exit {coden})")
         ratio = t_floor / w1
         speedup = w1 / wn
-        print(f"end to end / floor (1 core): {ratio:.3f}   speed-up on {max(results)} workers: "
-              f"{speedup:.2f}x")
+        alone = "" if args.skip_pipeline_only else f"   process_file only / floor: {t_floor / t_pipe:.3f}"
+        print(f"end to end / floor (1 core): {ratio:.3f}   speed-up on {n_all} workers: "
+              f"{speedup:.2f}x{alone}")
         print(f"reports_per_s={n / w1:.2f} floor_reports_per_s={n / t_floor:.2f} "
               f"ratio_to_floor={ratio:.3f} speedup={speedup:.2f} "
               f"peak_rss_mb={max(peak1, peakn) / 2**20:.0f}")
