@@ -283,3 +283,28 @@ def test_gap_rules_on_plain_frames():
     mm = gaps.missing_metrics(q, ["X"]).set_index("item")["detail"]
     assert mm["funds"].startswith("仅有脱敏数字（1处）")
     assert mm["people"] == "报告中没有受益/参与人数数字"  # a target is not an achievement
+
+
+def test_same_report_twice_counted_once(tmp_path):
+    """A report sent again in another format, spaced differently, is marked a duplicate of
+    the first (by doc_id) and its figures are not added twice."""
+    from docx import Document as Docx
+
+    rep, roster, plan = write_fixture(tmp_path)
+    d = Docx()
+    for line in A.splitlines():  # the same words, re-spaced (full-width and no-break spaces)
+        d.add_paragraph(line.replace("，", "，\u3000").replace("。", "。\u00a0 "))
+    d.save(rep / "甲县-again.docx")
+    out = tmp_path / "out"
+    assert cli(run_args(rep, roster, plan, out)) == 0
+    docs = read(out, "documents")
+    docs = docs.set_index(docs["source"].map(lambda s: Path(s).name))
+    first, again = docs.loc["甲县.txt"], docs.loc["甲县-again.docx"]
+    assert first["doc_id"] != again["doc_id"]
+    original, copy = sorted([first, again], key=lambda r: r["doc_id"])
+    assert pd.isna(original["duplicate_of"]) and copy["duplicate_of"] == original["doc_id"]
+    assert docs["duplicate_of"].notna().sum() == 1
+    agg = read(out, "aggregates")
+    tot = agg.groupby(["unit_id", "scope", "kind"])["exact_sum"].sum()
+    assert tot.loc[("A", "own", "people")] == 320 + 1500
+
