@@ -58,12 +58,27 @@ def test_parent_less_than_children():
     out = run(rows)
     p = out[out.type == "parent_less_than_children"]
     assert list(p.doc_id) == ["k"] and list(p.unit_id) == ["K1"]
-    assert p.evidence.iloc[0].startswith("上级“500名”；下级合计 ≥ 700")
+    assert p.evidence.iloc[0] == "上级“500名”；下级合计 ≥ 700（东镇关工委 300名、西镇关工委 400名）"
     rows[0] = q("k", "K1", 2022, "800名", 800)
     assert run(rows).empty
     # targets are not totals
     rows[0] = q("k", "K1", 2022, "500名", 500, role="target")
     assert run(rows).empty
+
+
+def test_parent_less_than_many_children_names_the_first_ones():
+    from pipeline.crossflags import MAX_CHILDREN_SHOWN
+
+    n = MAX_CHILDREN_SHOWN + 5
+    units = pd.concat([UNITS, pd.DataFrame(
+        [(f"V{i}", f"第{i}村关工委", "T1", "village") for i in range(n)],
+        columns=UNITS.columns)], ignore_index=True)
+    rows = [q("t", "T1", 2022, "50名", 50)] + [q(f"v{i}", f"V{i}", 2022, f"{10 + i}名", 10 + i)
+                                             for i in range(n)]
+    ev = run(rows, units=units).set_index("type").loc["parent_less_than_children", "evidence"]
+    total = sum(10 + i for i in range(n))
+    shown = "、".join(f"第{i}村关工委 {10 + i}名" for i in range(MAX_CHILDREN_SHOWN))
+    assert ev == f"上级“50名”；下级合计 ≥ {total}（{shown}等{n}个下级单位）"
 
 
 def test_implausible_jump_year_over_year_and_over_ancestor():
