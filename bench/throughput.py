@@ -10,25 +10,27 @@
 3. ``ngreport run`` end to end in fresh processes: with ``--workers 1`` pinned to one
    CPU (so DuckDB's and numpy's threads share it too), and with ``--workers <cpus>``
    unpinned; and the floor: reading the same files and segmenting their text with
-   ``jieba.lcut`` (dictionary loaded beforehand), in this process, on one core.
-   This machine's speed wanders by up to 10-20 % within minutes (other tenants), and
-   interference only ever adds time, so the measurements are repeated ``--repeat``
-   rounds (default 2), interleaved - all cores, floor, one core, floor, all cores,
-   floor, one core, floor, all cores - and each ratio uses the least time of each side,
-   as ``timeit`` does.  Every time is printed.
-   The one-core runs and one last all-cores run read the memory of the run's whole
+   ``jieba.lcut`` (dictionary loaded beforehand), one core.
+   This machine's speed wanders by up to 10-20 % within minutes (other tenants), so the
+   floor runs in a process of its own on another CPU during each one-core run, round
+   and round over the files, and is measured over the very seconds of that run: the
+   ratio is the one-core rate over the floor rate of the same seconds (the mean over
+   ``--repeat`` rounds, default 2; with a single CPU the floor is measured before and
+   after each one-core run instead).  The all-cores run is timed before, between and
+   after those rounds, and the speed-up uses the least time of each side, as ``timeit``
+   does (interference only ever adds time).  Every time is printed.
+   One more one-core run and one more all-cores run read the memory of the run's whole
    process tree every 0.25 s: the sum of each process's PSS (shared pages divided among
    their sharers, so the fork server's models and a forked renderer's copy-on-write
    pages count once); the summed RSS, which counts them once per process, is printed
    alongside.  A sample costs the sampler about 13 ms of CPU (the kernel walks each
-   process's page tables for PSS).  A one-core run leaves the sampler the other cores;
-   an all-cores run would share its cores with it, which is why the timed all-cores
-   runs have no sampler.
+   process's page tables for PSS), which is why the timed runs have no sampler.
 
 The last line is machine-readable:
 ``reports_per_s=X floor_reports_per_s=F ratio_to_floor=R speedup=S peak_rss_mb=M``
-(X: end to end on one core; S: one-core time / all-cores time; M: the larger peak of the
-two runs' process-tree memory, PSS).
+(X: end to end on one core and F: the floor beside it, each the mean over the rounds;
+R = X / F; S: the least one-core time / the least all-cores time; M: the larger peak of
+the two sampled runs' process-tree memory, PSS).
 """
 from __future__ import annotations
 
@@ -163,6 +165,56 @@ def floor(files: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
+def floor_loop(listing: str) -> None:
+    """The floor as a separate process (``--floor-loop LISTING``): load jieba, print
+    "ready", wait for "go", then read and segment the listed files round and round until
+    a line arrives on stdin; print the files done and the seconds spent."""
+    import select
+
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    files = Path(listing).read_text("utf-8").splitlines()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t0, n = time.perf_counter(), 0
+    while not select.select([sys.stdin], [], [], 0)[0]:
+        jieba.lcut(Path(files[n % len(files)]).read_text("utf-8"))
+        n += 1
+    print(n, time.perf_counter() - t0, flush=True)
+
+
+def beside_floor(cmd: list[str], env: dict[str, str], files: list[Path], core: int,
+                 other: int) -> tuple[float, int, float]:
+    """Run ``cmd`` pinned to CPU ``core`` while the floor runs on CPU ``other`` over the
+    same seconds; return (wall, exit code, floor files per second)."""
+    listing = Path(tempfile.mkstemp(suffix=".txt")[1])
+    listing.write_text("\n".join(map(str, files)), "utf-8")
+    fl = subprocess.Popen([sys.executable, __file__, "--floor-loop", str(listing)], env=env,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        os.sched_setaffinity(fl.pid, {other})
+        assert fl.stdout.readline().strip() == "ready"
+        fl.stdin.write("go\n")
+        fl.stdin.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        os.sched_setaffinity(proc.pid, {core})
+        _, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        fl.stdin.write("stop\n")
+        fl.stdin.flush()
+        done, seconds = fl.stdout.readline().split()
+    finally:
+        fl.kill()
+        fl.wait()
+        listing.unlink()
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+    return wall, proc.returncode, int(done) / float(seconds)
+
+
 def pipeline_only(files: list[Path], workers: int = 1) -> float:
     """Seconds for ``map_files(process_file)`` over every file (warm: for one worker the
     warm-up runs first; for several, pool start-up and warm-up are included)."""
@@ -185,11 +237,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="workers of the multi-core run (default: all CPUs)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    ap.add_argument("--floor-loop", metavar="LISTING", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=2,
                     help="rounds of timed runs (default 2); the least time of each counts")
     ap.add_argument("--skip-pipeline-only", action="store_true",
                     help="do not time process_file in this process")
     args = ap.parse_args(argv)
+    if args.floor_loop:
+        floor_loop(args.floor_loop)
+        return 0
 
     from pipeline.synth import generate
 
@@ -240,16 +296,14 @@ def main(argv: list[str] | None = None) -> int:
                       f"peak memory {files_peak / 2**20:.0f} MB; consolidation {split[1]:6.1f} s;"
                       f" start-up, Parquet and outputs {run_wall - split[0] - split[1]:5.1f} s")
 
-        # This machine's speed wanders by up to 10-20 % within minutes (other tenants), and
-        # interference only ever adds time.  So every measurement is repeated, interleaved
-        # (all cores, floor, one core, floor, all cores, ...), and each ratio uses the least
-        # time of each side, as timeit does: the closest estimate of its uncontended cost.
-        floors: list[float] = []
+        # This machine's speed wanders by up to 10-20 % within minutes (other tenants).  So
+        # the floor runs on another core over the very seconds of each one-core run (the
+        # two see the same machine), and the all-cores runs are timed between them; the
+        # speed-up uses the least time of each side, as timeit does (interference only
+        # ever adds time).
         ones: list[float] = []
         alls: list[float] = []
         codes: list[int] = []
-        peak1 = rss1 = 0
-        last1 = None
 
         def time_all() -> None:
             if n_all > 1:
@@ -257,23 +311,36 @@ def main(argv: list[str] | None = None) -> int:
                 alls.append(wall)
                 codes.append(code)
 
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        beside = len(cpus) >= 2  # the floor on another core, over the one-core run's seconds
+        rates: list[tuple[float, float]] = []  # (one-core reports/s, floor reports/s)
         for _ in range(max(1, args.repeat)):
             time_all()
-            floors.append(floor(files))
             out1, cmd1 = fresh(1)
-            wall, peak, rss, code, samples = run_measured(cmd1, env, one_core)
+            if beside:
+                wall, code, f_rate = beside_floor(cmd1, env, files, cpus[0], cpus[1])
+            else:
+                before = floor(files)
+                wall, code = run_timed(cmd1, env)
+                f_rate = 2 * n / (before + floor(files))
             ones.append(wall)
             codes.append(code)
-            peak1, rss1 = max(peak1, peak), max(rss1, rss)
-            last1 = (out1, wall, samples)
-            floors.append(floor(files))
+            rates.append((n / wall, f_rate))
         time_all()
-        t_floor = min(floors)
-        print("floor (read + jieba.lcut, 1 core): "
-              + ", ".join(f"{n / f:.1f}" for f in floors) + f" reports/s; the best "
-              f"{n / t_floor:.1f} reports/s {mb / t_floor:.2f} MB/s")
+        out1, cmd1 = fresh(1)  # once more, sampled: its memory, and the phases
+        sw1, peak1, rss1, code, samples1 = run_measured(cmd1, env, one_core)
+        codes.append(code)
+        x_rate = sum(x for x, _ in rates) / len(rates)
+        f_rate = sum(f for _, f in rates) / len(rates)
+        where = "on another core during each one-core run" if beside else \
+            "before and after each one-core run"
+        print(f"floor (read + jieba.lcut, 1 core, {where}): "
+              + ", ".join(f"{f:.1f}" for _, f in rates) + f" reports/s; mean {f_rate:.1f} "
+              f"reports/s {f_rate * mb / n:.2f} MB/s")
         w1 = min(ones)
-        report(1, w1, ones, peak1, rss1, last1)
+        report(1, w1, ones, peak1, rss1, (out1, sw1, samples1))
+        print("    one core / floor in each round: "
+              + ", ".join(f"{x:.1f} / {f:.1f} = {x / f:.3f}" for x, f in rates))
         wn, peakn = w1, peak1
         if n_all > 1:
             wn = min(alls)
@@ -281,12 +348,13 @@ def main(argv: list[str] | None = None) -> int:
             sw, peakn, rssn, code, samplesn = run_measured(cmdn, env)
             codes.append(code)
             report(n_all, wn, alls, peakn, rssn, (outn, sw, samplesn))
-        ratio = t_floor / w1
+        ratio = x_rate / f_rate
         speedup = w1 / wn
-        alone = "" if args.skip_pipeline_only else f"   process_file only / floor: {t_floor / t_pipe:.3f}"
+        alone = "" if args.skip_pipeline_only else \
+            f"   process_file only / floor: {n / t_pipe / f_rate:.3f}"
         print(f"end to end / floor (1 core): {ratio:.3f}   speed-up on {n_all} workers: "
               f"{speedup:.2f}x{alone}   exit codes: {' '.join(map(str, codes))}")
-        print(f"reports_per_s={n / w1:.2f} floor_reports_per_s={n / t_floor:.2f} "
+        print(f"reports_per_s={x_rate:.2f} floor_reports_per_s={f_rate:.2f} "
               f"ratio_to_floor={ratio:.3f} speedup={speedup:.2f} "
               f"peak_rss_mb={max(peak1, peakn) / 2**20:.0f}")
         if any(codes):
