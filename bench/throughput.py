@@ -195,7 +195,8 @@ def beside_floor(cmd: list[str], env: dict[str, str], files: list[Path], core: i
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         os.sched_setaffinity(fl.pid, {other})
-        assert fl.stdout.readline().strip() == "ready"
+        if fl.stdout.readline().strip() != "ready":
+            raise RuntimeError("the floor process did not start")
         fl.stdin.write("go\n")
         fl.stdin.flush()
         t0 = time.perf_counter()
@@ -239,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
     ap.add_argument("--floor-loop", metavar="LISTING", help=argparse.SUPPRESS)
     ap.add_argument("--repeat", type=int, default=2,
-                    help="rounds of timed runs (default 2); the least time of each counts")
+                    help="rounds of timed runs (default 2): the ratio to the floor is their "
+                         "mean, the speed-up uses the least time of each side")
     ap.add_argument("--skip-pipeline-only", action="store_true",
                     help="do not time process_file in this process")
     args = ap.parse_args(argv)
