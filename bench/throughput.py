@@ -352,10 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             report(n_all, wn, alls, peakn, rssn, (outn, sw, samplesn))
         ratio = x_rate / f_rate
         speedup = w1 / wn
-        alone = "" if args.skip_pipeline_only else \
-            f"   process_file only / floor: {n / t_pipe / f_rate:.3f}"
         print(f"end to end / floor (1 core): {ratio:.3f}   speed-up on {n_all} workers: "
-              f"{speedup:.2f}x{alone}   exit codes: {' '.join(map(str, codes))}")
+              f"{speedup:.2f}x   exit codes: {' '.join(map(str, codes))}")
         print(f"reports_per_s={x_rate:.2f} floor_reports_per_s={f_rate:.2f} "
               f"ratio_to_floor={ratio:.3f} speedup={speedup:.2f} "
               f"peak_rss_mb={max(peak1, peakn) / 2**20:.0f}")
