@@ -84,6 +84,24 @@ def test_window_and_byte_budget_bound_the_tasks_in_flight(tmp_path):
     assert list(_ordered(submit, result, [], window=2, budget=1)) == []
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/sys/fs/pipe-max-size"), reason="Linux pipes")
+def test_result_pipe_holds_several_reports():
+    """A report's rows pickle to about 80 KB: the pipe back from the workers must hold
+    more than one, or workers wait while the caller commits."""
+    import fcntl
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pipeline.executor import RESULT_PIPE_BYTES, _roomy_result_pipe
+
+    limit = int(open("/proc/sys/fs/pipe-max-size").read())
+    with ProcessPoolExecutor(1) as pool:
+        fd = pool._result_queue._writer.fileno()
+        before = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+        _roomy_result_pipe(pool)
+        after = fcntl.fcntl(fd, 1032)
+    assert before < 2 * 80_000 <= after == min(RESULT_PIPE_BYTES, limit)
+
+
 def test_bad_engine_and_scheduler_without_dask():
     with pytest.raises(ValueError):
         list(map_files(len, ["a"], engine="spark"))
