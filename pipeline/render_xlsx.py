@@ -191,11 +191,6 @@ def unmatched_frame(cons: Consolidation) -> pd.DataFrame:
     return _labelled(cons.unmatched, {"doc_id": None, "source": None, "reporting_unit": None})
 
 
-def sheets(cons: Consolidation) -> dict[str, pd.DataFrame]:
-    """Sheet name -> frame, in workbook order."""
-    return dict(sheet_frames(cons))
-
-
 def sheet_frames(cons: Consolidation) -> Iterator[tuple[str, pd.DataFrame]]:
     """(sheet name, frame) in workbook order, each frame made when it is asked for, so a
     writer holds one at a time."""
