@@ -87,13 +87,18 @@ def run_command(corpus: Path, out: Path, *extra: str) -> list[str]:
 SAMPLE_EVERY = 0.25
 
 
-def run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Run ``cmd`` with nothing else measuring it; return (wall seconds, exit code)."""
+def run_timed(cmd: list[str], env: dict[str, str], cpus: set[int] | None = None
+              ) -> tuple[float, int]:
+    """Run ``cmd`` (pinned to ``cpus`` if given) with nothing else measuring it; return
+    (wall seconds, exit code)."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if cpus:  # at once, before it imports anything: threads and children it starts inherit it
+        os.sched_setaffinity(proc.pid, cpus)
+    _, err = proc.communicate()
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        sys.stderr.write(proc.stderr.decode("utf-8", "replace")[-2000:])
+        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
     return wall, proc.returncode
 
 
@@ -199,11 +204,7 @@ def beside_floor(cmd: list[str], env: dict[str, str], files: list[Path], core: i
             raise RuntimeError("the floor process did not start")
         fl.stdin.write("go\n")
         fl.stdin.flush()
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        os.sched_setaffinity(proc.pid, {core})
-        _, err = proc.communicate()
-        wall = time.perf_counter() - t0
+        wall, code = run_timed(cmd, env, {core})
         fl.stdin.write("stop\n")
         fl.stdin.flush()
         done, seconds = fl.stdout.readline().split()
@@ -211,9 +212,7 @@ def beside_floor(cmd: list[str], env: dict[str, str], files: list[Path], core: i
         fl.kill()
         fl.wait()
         listing.unlink()
-    if proc.returncode != 0:
-        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
-    return wall, proc.returncode, int(done) / float(seconds)
+    return wall, code, int(done) / float(seconds)
 
 
 def pipeline_only(files: list[Path], workers: int = 1) -> float:
@@ -275,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
         n_all = max(1, args.workers)
-        one_core = ({min(os.sched_getaffinity(0))} if hasattr(os, "sched_setaffinity")
-                    else None)  # one core: DuckDB's threads included
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        one_core = set(cpus[:1]) or None  # one core: DuckDB's threads included
 
         def fresh(workers: int) -> tuple[Path, list[str]]:  # a new store every run
             out = tmp / f"run-w{workers}"
@@ -313,7 +312,6 @@ def main(argv: list[str] | None = None) -> int:
                 alls.append(wall)
                 codes.append(code)
 
-        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         beside = len(cpus) >= 2  # the floor on another core, over the one-core run's seconds
         rates: list[tuple[float, float]] = []  # (one-core reports/s, floor reports/s)
         for _ in range(max(1, args.repeat)):
@@ -323,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                 wall, code, f_rate = beside_floor(cmd1, env, files, cpus[0], cpus[1])
             else:
                 before = floor(files)
-                wall, code = run_timed(cmd1, env)
+                wall, code = run_timed(cmd1, env, one_core)
                 f_rate = 2 * n / (before + floor(files))
             ones.append(wall)
             codes.append(code)
