@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -93,12 +94,13 @@ def test_result_pipe_holds_several_reports():
 
     from pipeline.executor import RESULT_PIPE_BYTES, _roomy_result_pipe
 
-    limit = int(open("/proc/sys/fs/pipe-max-size").read())
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    get_size = getattr(fcntl, "F_GETPIPE_SZ", 1032)
     with ProcessPoolExecutor(1) as pool:
         fd = pool._result_queue._writer.fileno()
-        before = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+        before = fcntl.fcntl(fd, get_size)
         _roomy_result_pipe(pool)
-        after = fcntl.fcntl(fd, 1032)
+        after = fcntl.fcntl(fd, get_size)
     assert before < 2 * 80_000 <= after == min(RESULT_PIPE_BYTES, limit)
 
 
