@@ -216,7 +216,8 @@ def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
 
 
 def main(args) -> int:
-    from pipeline.executor import map_files, resolve_workers, start_early, stop_workers
+    from pipeline.executor import (freeze_heap, map_files, resolve_workers, start_early,
+                                   stop_workers, warm_up)
 
     # first: the workers' models load while this process imports (0.35 s) and hashes files
     start_early(args.workers, args.engine)
@@ -252,6 +253,9 @@ def main(args) -> int:
         jobs = [args.plan] * plan_todo + todo  # the plan first: committed before the reports
         if args.plan:
             sizes[args.plan] = (plan_sha, plan_size)
+        if jobs:  # one worker is this process: load its models now, before the freeze
+            (warm_up if args.engine == "local" and resolve_workers(args.workers) == 1
+             else freeze_heap)()
         bar = _progress(len(todo), args)
         work = functools.partial(process_for_store, run_id=run_id)
         for i, res in enumerate(map_files(work, jobs, workers=args.workers, engine=args.engine,

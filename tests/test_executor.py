@@ -104,6 +104,18 @@ def test_result_pipe_holds_several_reports():
     assert before < 2 * 80_000 <= after == min(RESULT_PIPE_BYTES, limit)
 
 
+def _frozen(_path) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_start_with_the_warm_up_frozen(reports):
+    """The fork server freezes what warm-up loaded (``freeze_heap``): the workers' full
+    collections skip the models, and leave the pages they share with the server alone."""
+    assert min(map_files(_frozen, reports[:4], workers=2)) > 10_000
+
+
 def test_bad_engine_and_scheduler_without_dask():
     with pytest.raises(ValueError):
         list(map_files(len, ["a"], engine="spark"))
