@@ -7,8 +7,8 @@
    ``GROUP_COMMIT_SECONDS`` of the previous commit share it), so a killed run loses at
    most the files not yet committed and the next run finishes the rest;
 3. recompute units, aggregates, gaps, problem themes and cross-document flags from the
-   store's current rows; write Parquet, Excel, Word and HTML outputs (at once, in forked
-   processes, when several workers were asked for) and manifest.jsonl.
+   store's current rows; write Parquet, Excel, Word and HTML outputs (with several workers,
+   the last three at once in forked processes while Parquet is written) and manifest.jsonl.
 
 Exit status: 2 if any input file failed, else 1 if an output could not be written, else 0.
 """
@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 #: Results arriving this soon after the last commit are committed together with the next.
@@ -105,8 +106,8 @@ def _progress(total: int, args):
 
 
 #: (module, function, name under the output folder) of the outputs people read, written
-#: after the store is closed (at once when there are several workers); the Parquet dataset
-#: (``_DATA``) is written first, streamed from the open store.
+#: from the consolidation alone (never its store); the Parquet dataset (``_DATA``) is
+#: streamed from the open store, before them or, with several workers, while they run.
 _OUTPUTS = (("render_xlsx", "write", "consolidated.xlsx"),
             ("render_docx", "write", "consolidated-report.docx"),
             ("render_html", "write", "report.html"))
@@ -142,24 +143,34 @@ def _release_memory() -> None:
         pass
 
 
-def _render(cons, outdir: Path, workers: int = 1) -> list[str]:
-    """Write Excel, Word and HTML; with several workers, in forked processes at once (they
-    share the consolidation copy-on-write)."""
-    global _CONS
-    _CONS = cons
-    try:
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
+def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str]]:
+    """Start writing Excel, Word and HTML; returns a function that waits for them and gives
+    their errors.  With several workers they are written at once in forked processes that
+    start now and share the consolidation copy-on-write (they never read its store), so the
+    caller streams the Parquet dataset meanwhile; else they are written by that function."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        def serial() -> list[str]:
+            _release_memory()
+            return [e for e in (_render_one(*out, outdir, cons) for out in _OUTPUTS) if e]
+        return serial
+    from concurrent.futures import ProcessPoolExecutor
 
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(min(workers, len(_OUTPUTS)), mp_context=ctx) as pool:
-                futures = [pool.submit(_render_one, *out, outdir) for out in _OUTPUTS]
-                errors = [f.result() for f in futures]
-        else:
-            errors = [_render_one(*out, outdir) for out in _OUTPUTS]
-    finally:
-        _CONS = None
-    return [e for e in errors if e]
+    global _CONS
+    _release_memory()  # the renderers should not copy the build's garbage
+    _CONS = cons
+    pool = ProcessPoolExecutor(min(workers, len(_OUTPUTS)),
+                               mp_context=multiprocessing.get_context("fork"))
+    futures = [pool.submit(_render_one, *out, outdir) for out in _OUTPUTS]
+
+    def wait() -> list[str]:
+        global _CONS
+        try:
+            errors = [f.result() for f in futures]
+        finally:
+            pool.shutdown()
+            _CONS = None
+        return [e for e in errors if e]
+    return wait
 
 
 def process_for_store(path: str, run_id: str):
@@ -292,11 +303,12 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
+        with store.lean():  # with several workers, the renderers fork now
+            rendered = _start_render(cons, outdir, cores)
         data_error = _render_one(*_DATA, outdir, cons)
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
-    _release_memory()  # before the renderers fork: they should not copy the build's garbage
-    render_errors = [e for e in [data_error] if e] + _render(cons, outdir, cores)
+    render_errors = [e for e in [data_error] if e] + rendered()
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     for line in render_errors:

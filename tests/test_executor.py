@@ -158,8 +158,8 @@ def test_run_on_dask_stores_the_same_database(reports, dask_cluster, tmp_path):
 
 def test_run_with_two_workers_writes_what_one_writes(reports, tmp_path):
     """``--workers 2``: rows built in worker processes, plan coverage computed in a forked
-    child beside the cross-document checks, outputs written by forked processes at once;
-    the store and every output match a one-worker run."""
+    child beside the cross-document checks, Excel, Word and HTML written by forked processes
+    at once while Parquet is written; the store and every output match a one-worker run."""
     import pandas as pd
 
     from pipeline.cli import main

@@ -253,3 +253,25 @@ def test_contained_names_found_by_lookup_equal_a_scan_of_the_roster():
         assert found == [c for c in idx.core if c in text]
         hits += len(found) > 1
     assert hits >= 20  # texts holding several names, so the order was checked too
+
+
+def test_lean_hands_back_the_buffer_pool_and_restores_its_cap(tmp_path):
+    """Store.lean (around forking the renderers): DuckDB drops the blocks it caches, so the
+    forked processes do not inherit them; the cap on its memory comes back afterwards."""
+    with Store(tmp_path / "s.duckdb") as st:
+        st.con.execute("CREATE TABLE big AS SELECT range AS i, repeat('报告', 20) || range AS t "
+                       "FROM range(400000)")
+        st.settle()
+        assert st.con.execute("SELECT count(DISTINCT t) FROM big").fetchall() == [(400000,)]
+
+        def used() -> int:
+            return st.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()"
+                                  ).fetchall()[0][0]
+
+        def cap() -> str:
+            return st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+        cached, limit = used(), cap()
+        with st.lean():
+            assert used() <= 8 << 20 < cached
+        assert cap() == limit
