@@ -243,17 +243,18 @@ def _join(v) -> str:
     return "、".join(str(c) for c in cats or [])
 
 
-def _duplicates(doc_ids: list[str], texts: Mapping[str, str | None]) -> list:
-    """For each document, the first document (by doc_id) with the same text once
-    whitespace is removed (the same report sent twice, e.g. as .txt and .docx), else None."""
-    import hashlib
+def _duplicates(docs: pd.DataFrame, texts: Mapping[str, str | None]) -> list:
+    """For each document (``docs``: doc_id and text_key, in doc_id order), the first
+    document with the same text once whitespace is removed (the same report sent twice,
+    e.g. as .txt and .docx), else None.  Documents stored without a key have it made from
+    their text."""
+    from pipeline.rows import text_key
 
     first: dict[str, str] = {}
     out = []
-    for doc_id in doc_ids:
-        text = texts[doc_id]
-        key = hashlib.sha1("".join((text or "").split()).encode("utf-8")).hexdigest()  # no \s
-        out.append(first.setdefault(key, doc_id) if key in first else None)
+    for doc_id, key in zip(docs["doc_id"].tolist(), docs["text_key"].tolist()):
+        key = key if isinstance(key, str) else text_key(texts[doc_id])
+        out.append(first.get(key))
         first.setdefault(key, doc_id)
     return out
 
@@ -274,7 +275,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
                       "ORDER BY d.doc_id")
     plan = store.df(f"SELECT d.* FROM documents d WHERE NOT d.superseded AND {cur.format('plan')}"
                     " ORDER BY d.doc_id")
-    docs["duplicate_of"] = _duplicates(list(docs["doc_id"]), Texts(store, docs["doc_id"]))
+    docs["duplicate_of"] = _duplicates(docs, Texts(store, docs["doc_id"]))
+    docs = docs.drop(columns="text_key")
     counted = docs["relevant"].astype(bool) & docs["duplicate_of"].isna()
     roster = store.table("roster")
     units, matches = build_units(normalise_roster(roster) if len(roster) else None,

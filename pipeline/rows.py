@@ -5,6 +5,7 @@ the process writing the store only inserts ready rows (see :mod:`pipeline.run`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 
 from pipeline.copied import fingerprints
@@ -16,6 +17,12 @@ ROW_TABLES = ("documents", "sections", "activities", "quantities", "flags", "pro
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+
+
+def text_key(text: str | None) -> str:
+    """A report's text with all whitespace removed, hashed (sha1): the same report sent
+    twice (e.g. as .txt and .docx, spaced differently) has the same key."""
+    return hashlib.sha1("".join((text or "").split()).encode("utf-8")).hexdigest()
 
 
 def _json(v) -> str | None:
@@ -88,7 +95,8 @@ def document_rows(doc: Document, sha: str, run_id: str, names_fn=None) -> dict[s
         did, sha, doc.source, doc.article, doc.title, doc.doc_type, doc.reporting_unit,
         doc.level, doc.recipient, doc.year, _json(doc.years), doc.issued, _json(doc.anonymised),
         bool(doc.relevant), doc.relevance_reason, doc.format, doc.encoding,
-        _json(list(doc.categories)), len(doc.quantities), len(text), text, False, run_id))
+        _json(list(doc.categories)), len(doc.quantities), len(text), text, False, run_id,
+        text_key(text)))
     for i, (sec, parent) in enumerate(_flat_sections(doc.sections)):
         out["sections"].append((did, i, parent, sec.heading, sec.level, sec.role, sec.marker,
                                 sec.start, sec.end, sec.heading_start, sec.heading_end))

@@ -41,7 +41,7 @@ _TABLES: dict[str, str] = {
                  " anonymised VARCHAR, relevant BOOLEAN, relevance_reason VARCHAR,"
                  " format VARCHAR, encoding VARCHAR, categories VARCHAR, n_quantities INTEGER,"
                  " n_chars INTEGER, text VARCHAR USING COMPRESSION uncompressed,"
-                 " superseded BOOLEAN, run_id VARCHAR",
+                 " superseded BOOLEAN, run_id VARCHAR, text_key VARCHAR",
     "sections": "doc_id VARCHAR, idx INTEGER, parent_idx INTEGER, heading VARCHAR,"
                 " level INTEGER, role VARCHAR, marker VARCHAR, start INTEGER, \"end\" INTEGER,"
                 " heading_start INTEGER, heading_end INTEGER",
@@ -156,6 +156,8 @@ class Store:
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET threads = {default_workers()}")  # the CPUs it may use
         self.con.execute(SCHEMA)
+        # stores made before documents.text_key (see rows.text_key) gain it, empty
+        self.con.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS text_key VARCHAR")
 
     def close(self) -> None:
         self.con.close()

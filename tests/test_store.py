@@ -275,3 +275,25 @@ def test_lean_hands_back_the_buffer_pool_and_restores_its_cap(tmp_path):
         with st.lean():
             assert used() <= 8 << 20 < cached
         assert cap() == limit
+
+
+def test_a_report_sent_twice_is_found_by_its_stored_key_or_from_the_texts(tmp_path):
+    """documents.text_key (made where the file is processed) is the same for a report sent
+    again with other spacing; a store made before the column (which the store adds, empty)
+    finds the same duplicate from the texts."""
+    from pipeline.consolidation import build
+
+    again = A[0].replace("，", "，\u3000").replace("。", "。\u00a0 ")
+    docs = [make_doc(*A, source="a.txt"), make_doc(again, *A[1:], source="a.docx"),
+            make_doc(*B, source="b.txt")]
+    with Store(tmp_path / "s.duckdb") as st:
+        for d in docs:
+            st.commit_files([(result_for(d.source, d), "report", 1)], "r")
+        keys = dict(st.con.execute("SELECT source, text_key FROM documents").fetchall())
+        assert keys["a.txt"] == keys["a.docx"] != keys["b.txt"] and len(keys["b.txt"]) == 40
+        cons = build(st).documents
+        found = cons["duplicate_of"].fillna("").tolist()
+        first = cons.loc[cons["source"].isin(["a.txt", "a.docx"]), "doc_id"].min()
+        assert sorted(found) == ["", "", first]
+        st.con.execute("UPDATE documents SET text_key = NULL")
+        assert build(st).documents["duplicate_of"].fillna("").tolist() == found
