@@ -7,9 +7,9 @@
    ``GROUP_COMMIT_SECONDS`` of the previous commit share it), so a killed run loses at
    most the files not yet committed and the next run finishes the rest;
 3. recompute units, aggregates, gaps, problem themes and cross-document flags from the
-   store's current rows; write Parquet, Excel, Word and HTML outputs (with several workers,
-   the last three at once in forked processes, started before Parquet is written unless
-   the corpus is large: ``EARLY_RENDER_ROWS``) and manifest.jsonl.
+   store's current rows; write Parquet, Excel, Word and HTML outputs (with several workers
+   and a corpus below ``PARALLEL_RENDER_ROWS``, the last three at once in forked processes
+   while Parquet is written) and manifest.jsonl.
 
 Exit status: 2 if any input file failed, else 1 if an output could not be written, else 0.
 """
@@ -108,16 +108,18 @@ def _progress(total: int, args):
 
 #: (module, function, name under the output folder) of the outputs people read, written
 #: from the consolidation alone (never its store); the Parquet dataset (``_DATA``) is
-#: streamed from the open store, before them or (see ``EARLY_RENDER_ROWS``) while they run.
+#: streamed from the open store, before them or (see ``PARALLEL_RENDER_ROWS``) while they run.
 _OUTPUTS = (("render_xlsx", "write", "consolidated.xlsx"),
             ("render_docx", "write", "consolidated-report.docx"),
             ("render_html", "write", "report.html"))
 _DATA = ("export", "write_parquet", "data")
-#: The most quantity rows for which the renderers start before the Parquet dataset is
-#: written (with several workers): its export sorts every quantity in DuckDB, which beside
-#: the renderers raised the peak at 8,000 reports (440,000 rows) from 999 to 1,261 MB; at
+#: The most quantity rows for which, with several workers, Excel, Word and HTML are written
+#: at once in forked processes that start before the Parquet dataset is written; beyond it
+#: they are written one at a time in this process once the store is closed.  Parquet's
+#: export sorts every quantity in DuckDB: beside the renderers that raised the peak to
+#: 1,040 MB at 4,000 reports (about 220,000 rows) and 1,261 MB at 8,000 (440,000 rows); at
 #: 2,000 reports (110,000 rows) the output phase stays below the build's peak, 0.8 s sooner.
-EARLY_RENDER_ROWS = 250_000
+PARALLEL_RENDER_ROWS = 150_000
 #: The consolidation being rendered (read by forked render processes, never pickled).
 _CONS = None
 
@@ -311,15 +313,15 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
-        early = cons.counts()["quantities"] <= EARLY_RENDER_ROWS
-        if early:
+        parallel = cons.counts()["quantities"] <= PARALLEL_RENDER_ROWS
+        if parallel:
             with store.lean():  # with several workers, the renderers fork now
                 rendered = _start_render(cons, outdir, cores)
         data_error = _render_one(*_DATA, outdir, cons)
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
-    if not early:
-        rendered = _start_render(cons, outdir, cores)
+    if not parallel:  # a large corpus: one output at a time, for the smaller peak
+        rendered = _start_render(cons, outdir, 1)
     render_errors = [e for e in [data_error] if e] + rendered()
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)

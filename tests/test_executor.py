@@ -156,18 +156,18 @@ def test_run_on_dask_stores_the_same_database(reports, dask_cluster, tmp_path):
         assert a[name].equals(b[name]), name
 
 
-@pytest.mark.parametrize("early", [True, False], ids=["renderers-first", "parquet-first"])
-def test_run_with_two_workers_writes_what_one_writes(reports, tmp_path, monkeypatch, early):
+@pytest.mark.parametrize("parallel", [True, False], ids=["outputs-at-once", "one-at-a-time"])
+def test_run_with_two_workers_writes_what_one_writes(reports, tmp_path, monkeypatch, parallel):
     """``--workers 2``: rows built in worker processes, plan coverage computed in a forked
     child beside the cross-document checks, Excel, Word and HTML written by forked processes
-    at once while Parquet is written (or, for a large corpus, after it); the store and every
-    output match a one-worker run."""
+    at once while Parquet is written (for a large corpus, one at a time after it); the store
+    and every output match a one-worker run."""
     import pandas as pd
 
     from pipeline import run
     from pipeline.cli import main
 
-    monkeypatch.setattr(run, "EARLY_RENDER_ROWS", run.EARLY_RENDER_ROWS if early else -1)
+    monkeypatch.setattr(run, "PARALLEL_RENDER_ROWS", run.PARALLEL_RENDER_ROWS if parallel else -1)
     from pipeline.store import VOLATILE, snapshot
 
     folder = os.path.dirname(reports[0])
