@@ -313,14 +313,14 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
-        parallel = cons.counts()["quantities"] <= PARALLEL_RENDER_ROWS
+        parallel = cores > 1 and cons.counts()["quantities"] <= PARALLEL_RENDER_ROWS
         if parallel:
-            with store.lean():  # with several workers, the renderers fork now
+            with store.lean():  # the renderers fork now
                 rendered = _start_render(cons, outdir, cores)
         data_error = _render_one(*_DATA, outdir, cons)
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
-    if not parallel:  # a large corpus: one output at a time, for the smaller peak
+    if not parallel:  # one worker, or a large corpus (the smaller peak): one at a time
         rendered = _start_render(cons, outdir, 1)
     render_errors = [e for e in [data_error] if e] + rendered()
     for line in failed:
