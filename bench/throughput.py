@@ -87,18 +87,29 @@ def run_command(corpus: Path, out: Path, *extra: str) -> list[str]:
 SAMPLE_EVERY = 0.25
 
 
+def _launch(cmd: list[str], env: dict[str, str], cpus: set[int] | None) -> subprocess.Popen:
+    """Start ``cmd`` (stdout discarded, stderr kept), pinned to ``cpus`` if given."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if cpus:  # at once, before it imports anything: threads and children it starts inherit it
+        os.sched_setaffinity(proc.pid, cpus)
+    return proc
+
+
+def _show_failure(proc: subprocess.Popen, err: bytes) -> None:
+    """The end of a failed run's stderr."""
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+
+
 def run_timed(cmd: list[str], env: dict[str, str], cpus: set[int] | None = None
               ) -> tuple[float, int]:
     """Run ``cmd`` (pinned to ``cpus`` if given) with nothing else measuring it; return
     (wall seconds, exit code)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if cpus:  # at once, before it imports anything: threads and children it starts inherit it
-        os.sched_setaffinity(proc.pid, cpus)
+    proc = _launch(cmd, env, cpus)
     _, err = proc.communicate()
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+    _show_failure(proc, err)
     return wall, proc.returncode
 
 
@@ -111,9 +122,7 @@ def run_measured(cmd: list[str], env: dict[str, str], cpus: set[int] | None = No
     cpu0 = time.thread_time  # the sampler thread's own CPU time
     spent = [0.0]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if cpus:  # at once, before it imports anything: threads and children it starts inherit it
-        os.sched_setaffinity(proc.pid, cpus)
+    proc = _launch(cmd, env, cpus)
     done = threading.Event()
 
     def sample() -> None:
@@ -131,8 +140,7 @@ def run_measured(cmd: list[str], env: dict[str, str], cpus: set[int] | None = No
     done.set()
     th.join()
     print(f"    (memory sampler: {len(samples)} samples, {spent[0]:.1f} s of CPU)")
-    if proc.returncode != 0:
-        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+    _show_failure(proc, err)
     peak_pss = max((p for _, p, _ in samples), default=0)
     peak_rss = max((r for _, _, r in samples), default=0)
     return wall, peak_pss, peak_rss, proc.returncode, [(t, p) for t, p, _ in samples]
@@ -157,16 +165,22 @@ def phases(db: Path) -> tuple[float, float, float] | None:
         return None
 
 
-def floor(files: list[Path]) -> float:
-    """Seconds to read and jieba-segment every file (dictionary preloaded)."""
+def _segmenter():
+    """The floor's unit of work, ``segment(path)``: read a file and jieba-segment its text
+    (jieba's dictionary is loaded here, before any timing)."""
     import jieba
 
     jieba.setLogLevel(60)
     jieba.initialize()
+    return lambda path: jieba.lcut(Path(path).read_text("utf-8"))
+
+
+def floor(files: list[Path]) -> float:
+    """Seconds to read and jieba-segment every file (dictionary preloaded)."""
+    segment = _segmenter()
     t0 = time.perf_counter()
-    n = 0
     for f in files:
-        n += len(jieba.lcut(f.read_text("utf-8")))
+        segment(f)
     return time.perf_counter() - t0
 
 
@@ -176,16 +190,13 @@ def floor_loop(listing: str) -> None:
     a line arrives on stdin; print the files done and the seconds spent."""
     import select
 
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
+    segment = _segmenter()
     files = Path(listing).read_text("utf-8").splitlines()
     print("ready", flush=True)
     sys.stdin.readline()
     t0, n = time.perf_counter(), 0
     while not select.select([sys.stdin], [], [], 0)[0]:
-        jieba.lcut(Path(files[n % len(files)]).read_text("utf-8"))
+        segment(files[n % len(files)])
         n += 1
     print(n, time.perf_counter() - t0, flush=True)
 

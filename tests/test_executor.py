@@ -166,9 +166,9 @@ def test_run_with_two_workers_writes_what_one_writes(reports, tmp_path, monkeypa
 
     from pipeline import run
     from pipeline.cli import main
+    from pipeline.store import VOLATILE, snapshot
 
     monkeypatch.setattr(run, "PARALLEL_RENDER_ROWS", run.PARALLEL_RENDER_ROWS if parallel else -1)
-    from pipeline.store import VOLATILE, snapshot
 
     folder = os.path.dirname(reports[0])
     given = ["--plan", os.path.join(folder, "..", "plan.txt"),

@@ -307,4 +307,3 @@ def test_same_report_twice_counted_once(tmp_path):
     agg = read(out, "aggregates")
     tot = agg.groupby(["unit_id", "scope", "kind"])["exact_sum"].sum()
     assert tot.loc[("A", "own", "people")] == 320 + 1500
-
