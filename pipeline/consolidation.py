@@ -398,22 +398,26 @@ def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store,
 
 def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
     """Cross-document flags over the counted reports (empty if the module is missing): the
-    checks read the additive quantities' slim columns, the texts are streamed from the store,
-    and a flag's sentence is looked up once it is raised."""
+    checks of figures read the additive quantities' slim columns a roster subtree at a time
+    (:mod:`pipeline.subtree_checks`), the texts are streamed from the store, and a flag's
+    sentence is looked up once it is raised."""
     try:
-        from pipeline.crossflags import ADDITIVE, cross_document_flags
+        from pipeline import subtree_checks
+        from pipeline.crossflags import ADDITIVE
     except ImportError:
         return pd.DataFrame(columns=COLUMNS["flags"])
     texts = Texts(store, docs["doc_id"])
     d = conform(docs, "documents")
-    qq = conform(details.slim(store, ["doc_id", "q_index", "unit_id", "year", "text", "value",
-                                      "low", "high", "kind", "approx", "redacted", "subject",
-                                      "role", "category", "source", "start", "end"],
-                              f"kind IN ({sql_list(sorted(ADDITIVE))}) AND unit_id IS NOT NULL"),
-                 "quantities")
+    where = f"kind IN ({sql_list(sorted(ADDITIVE))}) AND unit_id IS NOT NULL"
+    weights = dict(store.con.execute(f"SELECT unit_id, count(*) FROM ({details.QUANTITIES}) "
+                                     f"WHERE counted AND {where} GROUP BY unit_id").fetchall())
+    columns = ["doc_id", "q_index", "unit_id", "year", "text", "value", "low", "high", "kind",
+               "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
     store.backfill_fingerprints()  # documents stored by an older version have none
-    out = cross_document_flags(d, qq, texts, units,
-                               shared=shared_fingerprints(store, list(d["doc_id"])))
+    out = subtree_checks.cross_flags(
+        d, texts, units, weights,
+        lambda assignment: details.slim_by_chunk(store, columns, where, assignment),
+        budget=subtree_checks.CHUNK_ROWS, shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
     missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()

@@ -36,7 +36,8 @@ _SCOPE = re.compile(r"^(?:全(?:省|市|县|区|镇|乡|街道|村|社区)|本(?
 _KEY = ["subj", "kind", "cat"]           # a metric: subject (scope words removed), kind, category
 _G = ["unit_id", "year", *_KEY]          # one unit's metric in one year
 _USED = ["doc_id", "unit_id", "year", "text", "value", "low", "high", "kind", "approx",
-         "redacted", "subject", "role", "category", "source", "start", "end", "sentence_text"]
+         "redacted", "subject", "role", "category", "source", "start", "end", "sentence_text",
+         "q_index"]
 _SPENT = ["value", "approx", "redacted", "subject", "role", "category"]  # read by _metrics only
 _SHOWN = ["text", "source"]  # only shown in the flags' messages and rows
 
@@ -167,7 +168,9 @@ def _ancestors(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_id", "anc", "depth"])
 
 
-def _jumps(m: pd.DataFrame, v: pd.DataFrame, units, ratio: float = 10.0) -> list[dict]:
+def _year_jumps(m: pd.DataFrame, ratio: float = 10.0) -> list[dict]:
+    """A unit's single value of a metric ×``ratio`` (or more) against its value within two
+    years."""
     out = []
     one = _single_values(m, _G).sort_values(["unit_id", *_KEY, "year"]).reset_index(drop=True)
     if len(one) > 1:
@@ -181,15 +184,23 @@ def _jumps(m: pd.DataFrame, v: pd.DataFrame, units, ratio: float = 10.0) -> list
             out.append(_row(b, "implausible_jump", "warning",
                             f"“{b['subj']}”从{a['year']}年到{b['year']}年变化了{_fmt(round(r[i], 1))}倍，请核实。",
                             f"{a['year']}年“{a['text']}”（{a['source']}）→ {b['year']}年“{b['text']}”", a["doc_id"]))
-    anc = _ancestors(units) if units is not None and len(units) else None
-    if anc is None or anc.empty:
-        return out
+    return out
+
+
+def _ancestor_jumps(m: pd.DataFrame, v: pd.DataFrame, units: pd.DataFrame,
+                    anc: pd.DataFrame) -> list[dict]:
+    """Figures of ``m`` above the same year's figure of an ancestor two or more levels up
+    (the nearest such ancestor); ``v``: :func:`_unit_values` of (at least) those ancestors,
+    ``anc``: :func:`_ancestors`."""
+    if anc.empty or v.empty:
+        return []
     level = dict(zip(units["unit_id"], units["level"]))
     tops = v[_G + ["hi"]].assign(_top=np.arange(len(v)))
     tops = tops.rename(columns={"unit_id": "anc", "hi": "top_hi"})
     x = m[_G + ["lo"]].assign(_pos=np.arange(len(m))).merge(anc, on="unit_id")
     x = x.merge(tops, on=["anc", "year", *_KEY])
     x = x[x["lo"] > x["top_hi"]].sort_values(["_pos", "depth"]).drop_duplicates("_pos")
+    out = []
     for a, r, top in zip(x["anc"], _records(m, x["_pos"]), _records(v, x["_top"])):
         out.append(_row(r, "implausible_jump", "warning",
                         f"下级单位的“{r['subj']}”超过了{_LEVEL.get(level.get(a), '上级')}单位同一年的数字。",
@@ -197,12 +208,21 @@ def _jumps(m: pd.DataFrame, v: pd.DataFrame, units, ratio: float = 10.0) -> list
     return out
 
 
+def _jumps(m: pd.DataFrame, v: pd.DataFrame, units) -> list[dict]:
+    out = _year_jumps(m)
+    if units is None or not len(units):
+        return out
+    return out + _ancestor_jumps(m, v, units, _ancestors(units))
+
+
 def _binom_tail(k: int, n: int, p: float) -> float:
     """P(X ≥ k) for X ~ Binomial(n, p)."""
     return min(1.0, sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1)))
 
 
-def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05) -> list[dict]:
+def _round_rows(quantities: pd.DataFrame) -> pd.DataFrame:
+    """The exact, unredacted additive figures of a unit that are ≥ 100 as written, with
+    ``round`` (a multiple of 100)."""
     q = quantities[[c for c in _USED if c in quantities.columns]]
     ok = (q["kind"].isin(ADDITIVE) & ~q["approx"].fillna(False).astype(bool)
           & ~q["redacted"].fillna(False).astype(bool) & q["value"].notna() & q["unit_id"].notna())
@@ -211,8 +231,19 @@ def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05
     # the number as written: 54万元 is 54, not 540000 (a 万/亿 unit is declared rounding)
     written = q["value"].astype(float).to_numpy() / np.where(
         text.str.contains("亿", regex=False), 1e8, np.where(text.str.contains("万", regex=False), 1e4, 1.0))
-    q = q[written >= 100].assign(round=(np.abs(written[written >= 100] % 100) < 1e-9))
-    stats = q.groupby("unit_id")["round"].agg(["sum", "count"])
+    return q[written >= 100].assign(round=(np.abs(written[written >= 100] % 100) < 1e-9))
+
+
+def _round_stats(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per unit (the index, sorted): ``sum`` (round figures) and ``count`` of
+    :func:`_round_rows`."""
+    return rows.groupby("unit_id")["round"].agg(["sum", "count"])
+
+
+def _round_tests(stats: pd.DataFrame, min_n: int = 8, alpha: float = 0.05) -> list[tuple]:
+    """(unit_id, k, n, k_others, n_others, p_others, p-value) of every unit whose share of
+    round figures is significantly above the pooled share of the other units
+    (``stats``: :func:`_round_stats` over every unit)."""
     tested = stats[stats["count"] >= min_n]
     k, n = tested["sum"].to_numpy(int), tested["count"].to_numpy(int)
     ko, no = int(stats["sum"].sum()) - k, int(stats["count"].sum()) - n
@@ -221,20 +252,33 @@ def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05
         maybe = (no >= min_n) & (k / n >= 2 * p0)   # the test is only run where it can flag
     out = []
     for i in np.flatnonzero(maybe):
-        if (pv := _binom_tail(int(k[i]), int(n[i]), float(p0[i]))) >= alpha / len(tested):
-            continue
-        rows = q[(q["unit_id"] == tested.index[i]) & q["round"]]
-        first = rows[rows["doc_id"] == rows["doc_id"].value_counts().index[0]].iloc[0].to_dict()
-        vals = "、".join(rows["text"].astype(str).head(12))
-        out.append(_row(first, "round_numbers", "info",
-                        f"该单位的数字为100整倍数的比例（{k[i]}/{n[i]}）远高于其他单位（{ko[i]}/{no[i]}），可能是估算数。",
-                        f"整百数 {k[i]}/{n[i]}，其他单位 {ko[i]}/{no[i]}（{p0[i]:.0%}），二项检验 p = {pv:.2g}；{vals}"))
+        if (pv := _binom_tail(int(k[i]), int(n[i]), float(p0[i]))) < alpha / len(tested):
+            out.append((tested.index[i], int(k[i]), int(n[i]), int(ko[i]), int(no[i]),
+                        float(p0[i]), pv))
     return out
+
+
+def _round_flag(rows: pd.DataFrame, test: tuple) -> dict:
+    """The round_numbers flag of one unit of :func:`_round_tests` (``rows``: its
+    :func:`_round_rows`, in document order)."""
+    unit, k, n, ko, no, p0, pv = test
+    rows = rows[(rows["unit_id"] == unit) & rows["round"]]
+    first = rows[rows["doc_id"] == rows["doc_id"].value_counts().index[0]].iloc[0].to_dict()
+    vals = "、".join(rows["text"].astype(str).head(12))
+    return _row(first, "round_numbers", "info",
+                f"该单位的数字为100整倍数的比例（{k}/{n}）远高于其他单位（{ko}/{no}），可能是估算数。",
+                f"整百数 {k}/{n}，其他单位 {ko}/{no}（{p0:.0%}），二项检验 p = {pv:.2g}；{vals}")
+
+
+def _round_numbers(quantities: pd.DataFrame, min_n: int = 8, alpha: float = 0.05) -> list[dict]:
+    q = _round_rows(quantities)
+    return [_round_flag(q, t) for t in _round_tests(_round_stats(q), min_n, alpha)]
 
 
 def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int,
             shared=None) -> list[dict]:
-    meta = documents.set_index("doc_id").to_dict("index")
+    shown = [c for c in ("unit_id", "source") if c in documents.columns]
+    meta = documents.set_index("doc_id")[shown].to_dict("index")
     out = []
     for p in copied_passages(documents, texts, min_chars=min_chars, shared=shared):
         a, b = (p["doc_a"], p["a_start"], p["a_end"]), (p["doc_b"], p["b_start"], p["b_end"])
@@ -265,5 +309,10 @@ def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
         rows += _round_numbers(quantities)
     if documents is not None and not documents.empty and texts:
         rows += _copied(documents, texts, min_copy_chars, shared)
+    return as_frame(rows)
+
+
+def as_frame(rows: list[dict]) -> pd.DataFrame:
+    """Flag rows (:func:`_row`) as the flags frame (:data:`COLUMNS`)."""
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.astype({"start": "Int64", "end": "Int64"}) if not df.empty else df

@@ -55,6 +55,24 @@ def slim(store, columns: list[str], where: str, doc_ids: list[str] | None = None
     return read_frame(store, sql + _ORDER["quantities"], [doc_ids] if doc_ids is not None else None)
 
 
+def slim_by_chunk(store, columns: list[str], where: str, assignment: pd.DataFrame,
+                  rows: int = 65536):
+    """(chunk, frame) of :func:`slim`'s rows for the units of ``assignment`` (unit_id,
+    chunk), one chunk at a time in chunk order, each in document order (one query; the
+    store's connection serves nothing else until the last chunk is read)."""
+    from pipeline.store_reads import frames_by
+
+    cols = ", ".join(f'q."{c}"' for c in columns)
+    store.con.register("_chunk_df", assignment[["unit_id", "chunk"]])
+    try:
+        store.con.execute("CREATE OR REPLACE TEMP TABLE chunk_of AS SELECT * FROM _chunk_df")
+    finally:
+        store.con.unregister("_chunk_df")
+    sql = (f"SELECT {cols}, c.chunk AS _chunk FROM ({QUANTITIES}) q JOIN chunk_of c "
+           f"USING (unit_id) WHERE q.counted AND ({where}) ORDER BY c.chunk, q.doc_id, q.q_index")
+    yield from frames_by(store.con.sql(sql).to_arrow_reader(rows), "_chunk")
+
+
 def head(store, name: str, limit: int) -> pd.DataFrame:
     """The first ``limit`` rows of detail table ``name`` ('quantities' or 'flags')."""
     return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {max(0, int(limit))}")

@@ -36,6 +36,33 @@ def sql_list(values) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) or "NULL"
 
 
+def frames_by(reader, key: str):
+    """(value, frame) for each run of equal ``key`` in an Arrow record-batch ``reader``
+    sorted by it; each frame (:func:`to_frame`, without ``key``) is built once its run ends,
+    so a run, never the whole result, is held."""
+    import numpy as np
+    import pyarrow as pa
+
+    parts, current = [], None
+
+    def frame():
+        return to_frame(pa.Table.from_batches(parts).drop_columns([key]).combine_chunks())
+
+    for batch in reader:
+        keys = batch.column(key).to_numpy(zero_copy_only=False)
+        edges = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(keys)]
+        for a, b in zip(edges, edges[1:]):
+            if a == b:
+                continue
+            if parts and keys[a] != current:
+                yield current, frame()
+                parts = []
+            current = keys[a].item() if hasattr(keys[a], "item") else keys[a]
+            parts.append(batch.slice(a, b - a))
+    if parts:
+        yield current, frame()
+
+
 def to_frame(table) -> pd.DataFrame:
     """An Arrow table or record batch as a DataFrame with :func:`read_frame`'s dtypes."""
     import pyarrow as pa

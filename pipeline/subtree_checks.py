@@ -1,0 +1,194 @@
+"""The cross-document checks of figures, a roster subtree at a time.
+
+:func:`pipeline.crossflags.cross_document_flags` compares the figures of a whole corpus at
+once; for a province's tens of thousands of reports that is every additive figure in memory.
+But each check compares the figures of one unit (two documents that disagree, a jump from one
+year to the next), of a unit and its ancestors (a unit above an ancestor's figure, a parent
+below its children's sum), or pools per-unit counts (round numbers).  So:
+
+1. the roster is cut into whole subtrees, packed into chunks of at most ``budget`` figures
+   (:func:`partition`); the units above them, whose subtrees are larger (a province, its
+   cities), are the "upper" units;
+2. the upper units' figures are checked first and their values per metric kept;
+3. each chunk is read and checked alone, against its own values and the upper units'; the
+   values of its top units (children of upper units) are kept;
+4. the upper parents are compared with their children's kept values; the round-number test
+   runs on the per-unit counts, and the figures of the units it flags are read again.
+
+The flags are those of the whole-corpus function (``tests/test_subtree_checks.py`` compares
+them on generated rosters and on a stored corpus); memory holds one chunk's figures, the
+upper units' values and one row per unit.
+"""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline import crossflags as cf
+
+#: The most additive figures read and checked at once (whole subtrees; a single unit with
+#: more is still read whole).  About 300 bytes each while checked.
+CHUNK_ROWS = 50_000
+
+#: ``load(assignment)``: given a frame (unit_id, chunk), yield (chunk, that chunk's figures
+#: in document order) for every chunk with figures, in chunk order.
+Loader = Callable[[pd.DataFrame], Iterator[tuple[int, pd.DataFrame]]]
+
+
+@dataclass
+class Partition:
+    """Units above the chunks (checked first) and the chunks (lists of whole subtrees)."""
+
+    upper: list[str]
+    chunks: list[list[str]]
+
+    def frame(self) -> pd.DataFrame:
+        """(unit_id, chunk): 0 for the upper units, then 1, 2, … for the chunks."""
+        ids = [*self.upper, *(u for c in self.chunks for u in c)]
+        nums = [0] * len(self.upper) + [i for i, c in enumerate(self.chunks, 1) for _ in c]
+        return pd.DataFrame({"unit_id": pd.Series(ids, dtype=object),
+                             "chunk": pd.Series(nums, dtype="int64")})
+
+
+def _parent_map(parents: Mapping[str, object], nodes: set[str]) -> dict[str, str]:
+    return {u: p for u, p in parents.items()
+            if u in nodes and isinstance(p, str) and p in nodes and p != u}
+
+
+def _rooted(nodes: list[str], par: dict[str, str]) -> dict[str, bool]:
+    """For each unit, whether its chain of parents ends at a root (False: in or under a
+    cycle of the roster)."""
+    state: dict[str, bool] = {}
+    for u in nodes:
+        path, seen, x = [], set(), u
+        while x is not None and x not in state and x not in seen:
+            path.append(x)
+            seen.add(x)
+            x = par.get(x)
+        ok = True if x is None else state.get(x, False)
+        for y in path:
+            state[y] = ok
+    return state
+
+
+def partition(parents: Mapping[str, object], weights: Mapping[str, int],
+              budget: int = CHUNK_ROWS) -> Partition:
+    """Cut the roster (``parents``: unit -> parent) into whole subtrees of at most ``budget``
+    total weight (``weights``: unit -> figures; units of ``weights`` missing from
+    ``parents`` are roots), packed in roster order into chunks of at most ``budget`` (a
+    single unit above it gets a chunk of its own).  Units whose subtree weighs more, and
+    units in or under a cycle, are upper units.  Subtrees without figures are left out."""
+    nodes = sorted(set(parents) | set(weights))
+    par = _parent_map(parents, set(nodes))
+    state = _rooted(nodes, par)
+    kids: dict[str, list[str]] = {}
+    for u in nodes:
+        if state[u] and u in par:
+            kids.setdefault(par[u], []).append(u)
+    roots = [u for u in nodes if state[u] and u not in par]
+    order, queue = [], deque(roots)
+    while queue:
+        u = queue.popleft()
+        order.append(u)
+        queue.extend(kids.get(u, []))
+    total = {u: int(weights.get(u, 0) or 0) for u in order}
+    for u in reversed(order):
+        if u in par:
+            total[par[u]] += total[u]
+    upper = [u for u in nodes if not state[u]]
+    pieces, stack = [], roots[::-1]
+    while stack:
+        u = stack.pop()
+        if total[u] <= budget or not kids.get(u):
+            if total[u]:
+                pieces.append(u)
+        else:
+            upper.append(u)
+            stack.extend(kids[u][::-1])
+    chunks: list[list[str]] = []
+    size = budget + 1
+    for root in pieces:
+        if size + total[root] > budget:
+            chunks.append([])
+            size = 0
+        members, queue = [], deque([root])
+        while queue:
+            u = queue.popleft()
+            members.append(u)
+            queue.extend(kids.get(u, []))
+        chunks[-1] += members
+        size += total[root]
+    return Partition(sorted(upper), chunks)
+
+
+def _values(m: pd.DataFrame) -> pd.DataFrame:
+    """:func:`crossflags._unit_values` plus where each group first appears (``_doc``,
+    ``_q``), so values kept from several chunks can be put back in corpus order."""
+    v = cf._unit_values(m)
+    first = m.groupby(cf._G, sort=False)[["doc_id", "q_index"]].first()
+    return v.assign(_doc=first["doc_id"].to_numpy(), _q=first["q_index"].to_numpy())
+
+
+def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
+                  budget: int = CHUNK_ROWS) -> list[dict]:
+    """The flags of :func:`crossflags.cross_document_flags` other than copied passages,
+    reading the figures (the slim additive quantities, with ``q_index``) a chunk at a time
+    through ``load`` (see :data:`Loader`); ``weights``: figures per unit."""
+    parent = dict(zip(units["unit_id"], units["parent_id"]))
+    part = partition(parent, weights, budget)
+    upper = set(part.upper)
+    anc = cf._ancestors(units) if len(units) else pd.DataFrame(columns=["unit_id", "anc", "depth"])
+    rows: list[dict] = []
+    top_values: pd.DataFrame | None = None  # the upper units' values
+    kept: list[pd.DataFrame] = []  # values of the chunks' units whose parent is upper
+    stats: list[pd.DataFrame] = []
+    for chunk, q in load(part.frame()):
+        stats.append(cf._round_stats(cf._round_rows(q)))
+        m = cf._metrics(q)
+        if m.empty:
+            continue
+        v = _values(m)
+        rows += cf._conflicts(m) + cf._year_jumps(m)
+        if chunk == 0:
+            top_values, against = v, v
+        else:
+            rows += cf._parents(v, units) if len(units) else []
+            kept.append(v[[parent.get(u) in upper for u in v["unit_id"].tolist()]])
+            against = v if top_values is None else pd.concat([v, top_values], ignore_index=True)
+        if len(units):
+            rows += cf._ancestor_jumps(m, against, units, anc)
+    edge = [x for x in (top_values, *kept) if x is not None and len(x)]
+    if edge and len(units):
+        edge_v = pd.concat(edge, ignore_index=True).sort_values(["_doc", "_q"], kind="stable")
+        rows += cf._parents(edge_v.reset_index(drop=True), units)
+    return rows + _round_flags(stats, load)
+
+
+def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:
+    """The round_numbers flags from every chunk's per-unit counts; the flagged units'
+    figures are read again."""
+    stats = [s for s in stats if len(s)]
+    if not stats:
+        return []
+    tests = cf._round_tests(pd.concat(stats).sort_index())
+    if not tests:
+        return []
+    again = pd.DataFrame({"unit_id": pd.Series([t[0] for t in tests], dtype=object),
+                          "chunk": pd.Series([0] * len(tests), dtype="int64")})
+    q = pd.concat([f for _, f in load(again)], ignore_index=True)
+    r = cf._round_rows(q)
+    return [cf._round_flag(r, t) for t in tests]
+
+
+def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.DataFrame,
+                weights: Mapping[str, int], load: Loader, budget: int = CHUNK_ROWS,
+                shared=None, min_copy_chars: int = 100) -> pd.DataFrame:
+    """:func:`crossflags.cross_document_flags`, with the figures read a subtree at a time."""
+    rows = subtree_flags(units, weights, load, budget)
+    if documents is not None and not documents.empty and texts:
+        rows += cf._copied(documents, texts, min_copy_chars, shared)
+    return cf.as_frame(rows)

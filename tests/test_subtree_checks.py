@@ -1,0 +1,156 @@
+"""pipeline/subtree_checks.py: the figure checks a roster subtree at a time give the
+whole-corpus flags (pipeline/crossflags.py) on generated rosters and figures."""
+import random
+
+import pandas as pd
+import pytest
+
+from extractors.flags import ADDITIVE
+from pipeline.crossflags import cross_document_flags
+from pipeline.subtree_checks import cross_flags, partition
+
+SUBJECTS = ["困难学生", "留守儿童", "全县留守儿童", "志愿者", "宣讲活动", "助学金"]
+KINDS = {"困难学生": "people", "留守儿童": "people", "全县留守儿童": "people",
+         "志愿者": "people", "宣讲活动": "events", "助学金": "funds"}
+
+
+def roster(rng: random.Random) -> pd.DataFrame:
+    rows = [("P", "某省关工委", None, "province")]
+    for c in range(3):
+        rows.append((f"C{c}", f"{'甲乙丙'[c]}市关工委", "P", "city"))
+        for k in range(rng.randint(2, 4)):
+            rows.append((f"K{c}{k}", f"{'东西南北'[k]}{c}县关工委", f"C{c}", "county"))
+            for t in range(rng.randint(0, 3)):
+                rows.append((f"T{c}{k}{t}", f"第{t}镇{c}{k}关工委", f"K{c}{k}", "township"))
+    return pd.DataFrame(rows, columns=["unit_id", "unit_name", "parent_id", "level"])
+
+
+def figures(rng: random.Random, units: pd.DataFrame, n_docs: int) -> pd.DataFrame:
+    """Documents of random units and years whose figures collide often enough for every
+    check to fire: two documents of a unit and year, ×10 jumps, parents below their
+    children, units that report round numbers."""
+    ids = units["unit_id"].tolist()
+    level_scale = {"province": 50, "city": 10, "county": 3, "township": 1}
+    rounder = set(rng.sample(ids, 4))
+    rows = []
+    for d in range(n_docs):
+        unit = rng.choice(ids)
+        lvl = units.loc[units["unit_id"] == unit, "level"].iloc[0]
+        year = rng.choice([2020, 2021, 2022, 2022, 2023])
+        for i in range(rng.randint(4, 12)):
+            subj = rng.choice(SUBJECTS)
+            base = rng.choice([37, 120, 400, 1234]) * level_scale[lvl] * rng.choice([1, 1, 1, 10])
+            value = float(round(base, -2) if unit in rounder or rng.random() < 0.2 else base + i)
+            approx = rng.random() < 0.15
+            low, high = (value * 0.9, value * 1.1) if approx else (value, value)
+            text = f"{'约' if approx else ''}{int(value)}{'元' if KINDS[subj] == 'funds' else '名'}"
+            rows.append((f"d{d:04d}:0", unit, year, "summary", text, None if approx else value,
+                         low, high, KINDS[subj], approx, rng.random() < 0.05, subj,
+                         rng.choice(["achieved"] * 5 + ["status", "target"]),
+                         rng.choice(["关爱帮扶", "宣传/信息报送"]), f"d{d:04d}.txt", 10 * i,
+                         10 * i + len(text), i))
+    q = pd.DataFrame(rows, columns=["doc_id", "unit_id", "year", "doc_type", "text", "value",
+                                    "low", "high", "kind", "approx", "redacted", "subject",
+                                    "role", "category", "source", "start", "end", "q_index"])
+    return q.sort_values(["doc_id", "q_index"]).reset_index(drop=True)
+
+
+def loader(q: pd.DataFrame):
+    """What the store's loader does: the figures of the assigned units, by chunk, in
+    document order."""
+    def load(assignment: pd.DataFrame):
+        x = q.merge(assignment, on="unit_id").sort_values(["chunk", "doc_id", "q_index"],
+                                                           kind="stable")
+        for chunk, f in x.groupby("chunk", sort=True):
+            yield chunk, f.drop(columns="chunk").reset_index(drop=True)
+    return load
+
+
+def ordered(flags: pd.DataFrame) -> pd.DataFrame:
+    return flags.sort_values(["doc_id", "type", "start"], na_position="first",
+                             kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("budget", [1, 40, 150, 10**9])
+def test_checks_by_subtree_raise_the_whole_corpus_flags(seed, budget):
+    rng = random.Random(seed)
+    units = roster(rng)
+    q = figures(rng, units, 160)
+    weights = q[q["kind"].isin(ADDITIVE)].groupby("unit_id").size().to_dict()
+    empty_docs = pd.DataFrame(columns=["doc_id", "unit_id", "source", "reporting_unit"])
+    whole = ordered(cross_document_flags(empty_docs, q, {}, units))
+    assert {"cross_document_conflict", "parent_less_than_children", "implausible_jump",
+            "round_numbers"} <= set(whole["type"])
+    by_subtree = ordered(cross_flags(empty_docs, {}, units, weights, loader(q), budget=budget))
+    pd.testing.assert_frame_equal(by_subtree, whole)
+
+
+def test_partition_cuts_whole_subtrees_within_the_budget():
+    rng = random.Random(7)
+    units = roster(rng)
+    parent = dict(zip(units["unit_id"], units["parent_id"]))
+    parent.update({"X1": "X2", "X2": "X1", "X3": "X1"})  # a cycle, and a unit under it
+    weights = {u: rng.randint(0, 30) for u in parent}
+    weights["K00"] = 500  # one county alone above the budget
+    weights["loose"] = 5  # figures of a unit missing from the roster
+    part = partition(parent, weights, budget=60)
+    placed = [*part.upper, *(u for c in part.chunks for u in c)]
+    assert len(placed) == len(set(placed))  # each unit once
+    with_figures = {u for u, w in weights.items() if w}
+    assert with_figures <= set(placed)
+    assert {"X1", "X2", "X3", "P"} <= set(part.upper)
+    where = {u: i for i, c in enumerate(part.chunks) for u in c}
+    for u, p in parent.items():
+        if u in where:  # a chunk holds every descendant of its units
+            assert p in part.upper or where.get(p) == where[u]
+    for c in part.chunks:
+        assert sum(weights.get(u, 0) for u in c) <= 60 or c == ["K00"] + [
+            u for u in c if u.startswith("T00")]
+    assert len(part.chunks) >= 3
+    frame = part.frame()
+    assert frame.loc[frame["chunk"] == 0, "unit_id"].tolist() == part.upper
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """A generated corpus of two years run into a store."""
+    from pipeline import synth
+    from pipeline.cli import main as cli
+
+    base = tmp_path_factory.mktemp("subtrees")
+    synth.generate(40, 2, seed=11, outdir=base / "c", formats="txt", target_chars=1500,
+                   truth=False)
+    out = base / "out"
+    assert cli(["run", str(base / "c" / "txt"), "-o", str(out), "--roster",
+                str(base / "c" / "roster.csv"), "--workers", "1", "--no-progress"]) == 0
+    return out / "ngreport.duckdb"
+
+
+def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path, monkeypatch):
+    import shutil
+
+    from pipeline import consolidation, details, subtree_checks
+    from pipeline.store import Store
+
+    chunks = []
+    read = details.slim_by_chunk
+
+    def counted(*a, **k):
+        for chunk, frame in read(*a, **k):
+            chunks.append((chunk, len(frame)))
+            yield chunk, frame
+    monkeypatch.setattr(details, "slim_by_chunk", counted)
+    flags = {}
+    for budget in (10**9, 60):
+        monkeypatch.setattr(subtree_checks, "CHUNK_ROWS", budget)
+        shutil.copy(stored, tmp_path / f"{budget}.duckdb")
+        with Store(tmp_path / f"{budget}.duckdb") as st:
+            flags[budget] = consolidation.build(st).flags
+        if budget == 60:
+            assert len({c for c, _ in chunks}) > 5 and max(n for _, n in chunks) < 200
+        chunks.clear()
+    figure_checks = set(flags[60]["type"]) - {"copied_text"}
+    assert len(figure_checks & {"cross_document_conflict", "parent_less_than_children",
+                                "implausible_jump", "round_numbers"}) >= 2
+    pd.testing.assert_frame_equal(flags[60], flags[10**9])
