@@ -15,8 +15,7 @@ import pandas as pd
 
 from pipeline import details
 from pipeline.forked import Deferred
-from pipeline.store_reads import (Texts, read_frame, report_clause_chunks, rows_of,
-                                  shared_fingerprints, sql_list)
+from pipeline.store_reads import Texts, read_frame, report_clause_chunks, rows_of, sql_list
 
 #: Column order of every table (the contract shared with the renderers and exports).
 COLUMNS: dict[str, list[str]] = {
@@ -265,7 +264,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
     (masked unless ``show_names``) consolidation.  Derived tables are written back.
     With ``workers`` > 1, plan coverage is computed in a forked child beside the
     cross-document checks (same result)."""
-    from pipeline import aggregate, gaps
+    from pipeline import aggregate, gaps, subtree_checks
     from pipeline.units import build_units, normalise_roster
 
     cur = ("d.sha256 IN (SELECT sha256 FROM files WHERE NOT superseded AND role = '{}' "
@@ -300,7 +299,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
     gap_frames, plan_info = _gap_lists(gdocs, units, plan, store, coverage)
     meta = docs[["doc_id", "unit_id"]]
     probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")
-    cross = _cross_flags(docs[docs["doc_id"].isin(set(rel_ids))], units, store)
+    cross = subtree_checks.stored_cross_flags(docs[docs["doc_id"].isin(set(rel_ids))],
+                                              units, store)
     gap_frames = [g.result() if isinstance(g, Deferred) else g for g in gap_frames]
     gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
     themes = gaps.problem_themes(probs, units)
@@ -394,34 +394,3 @@ def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store,
         return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
                         fork=True), len(items)
     return gaps.plan_coverage(items, clauses, reporting), len(items)
-
-
-def _cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
-    """Cross-document flags over the counted reports (empty if the module is missing): the
-    checks of figures read the additive quantities' slim columns a roster subtree at a time
-    (:mod:`pipeline.subtree_checks`), the texts are streamed from the store, and a flag's
-    sentence is looked up once it is raised."""
-    try:
-        from pipeline import subtree_checks
-        from pipeline.crossflags import ADDITIVE
-    except ImportError:
-        return pd.DataFrame(columns=COLUMNS["flags"])
-    texts = Texts(store, docs["doc_id"])
-    d = conform(docs, "documents")
-    where = f"kind IN ({sql_list(sorted(ADDITIVE))}) AND unit_id IS NOT NULL"
-    weights = dict(store.con.execute(f"SELECT unit_id, count(*) FROM ({details.QUANTITIES}) "
-                                     f"WHERE counted AND {where} GROUP BY unit_id").fetchall())
-    columns = ["doc_id", "q_index", "unit_id", "year", "text", "value", "low", "high", "kind",
-               "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
-    store.backfill_fingerprints()  # documents stored by an older version have none
-    out = subtree_checks.cross_flags(
-        d, texts, units, weights,
-        lambda assignment: details.slim_by_chunk(store, columns, where, assignment),
-        budget=subtree_checks.CHUNK_ROWS, shared=shared_fingerprints(store, list(d["doc_id"])))
-    if out is None or not len(out):
-        return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
-    missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()
-    if missing.any():
-        out.loc[missing, "sentence_text"] = details.sentences(store, out.loc[missing])
-    out = out.sort_values(["doc_id", "type", "start"], na_position="first").reset_index(drop=True)
-    return out.assign(origin="cross", idx=range(len(out)))

@@ -17,7 +17,7 @@ below its children's sum), or pools per-unit counts (round numbers).  So:
 
 The flags are those of the whole-corpus function (``tests/test_subtree_checks.py`` compares
 them on generated rosters and on a stored corpus); memory holds one chunk's figures, the
-upper units' values and one row per unit.
+upper units' values and one row per unit.  :func:`stored_cross_flags` runs them on a store.
 """
 from __future__ import annotations
 
@@ -192,3 +192,31 @@ def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.Dat
     if documents is not None and not documents.empty and texts:
         rows += cf._copied(documents, texts, min_copy_chars, shared)
     return cf.as_frame(rows)
+
+
+def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
+    """:func:`cross_flags` over the store's counted reports ``docs``: the additive
+    quantities' slim columns are read a chunk of subtrees at a time, the texts streamed, and
+    a flag's sentence looked up once it is raised."""
+    from pipeline import details
+    from pipeline.consolidation import COLUMNS, conform
+    from pipeline.store_reads import Texts, shared_fingerprints, sql_list
+
+    texts = Texts(store, docs["doc_id"])
+    d = conform(docs, "documents")
+    where = f"kind IN ({sql_list(sorted(cf.ADDITIVE))}) AND unit_id IS NOT NULL"
+    weights = dict(store.con.execute(f"SELECT unit_id, count(*) FROM ({details.QUANTITIES}) "
+                                     f"WHERE counted AND {where} GROUP BY unit_id").fetchall())
+    columns = ["doc_id", "q_index", "unit_id", "year", "text", "value", "low", "high", "kind",
+               "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
+    store.backfill_fingerprints()  # documents stored by an older version have none
+    out = cross_flags(d, texts, units, weights,
+                      lambda assignment: details.slim_by_chunk(store, columns, where, assignment),
+                      budget=CHUNK_ROWS, shared=shared_fingerprints(store, list(d["doc_id"])))
+    if out is None or not len(out):
+        return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
+    missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()
+    if missing.any():
+        out.loc[missing, "sentence_text"] = details.sentences(store, out.loc[missing])
+    out = out.sort_values(["doc_id", "type", "start"], na_position="first").reset_index(drop=True)
+    return out.assign(origin="cross", idx=range(len(out)))
