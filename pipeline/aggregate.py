@@ -94,24 +94,27 @@ def own_aggregates(quantities) -> pd.DataFrame:
     return own
 
 
-def roll_up(own: pd.DataFrame, parents: dict[str, str | None]) -> pd.DataFrame:
-    """Scope ``children`` rows for every unit that has descendants with figures.
-
-    ``parents`` maps unit_id -> parent unit_id (roster).  Units not in ``parents`` are
-    treated as roots.
-    """
-    kids: dict[str, list[str]] = {}
-    for uid, pid in parents.items():
-        if pid and pid in parents and pid != uid:
-            kids.setdefault(pid, []).append(uid)
+def _by_unit(own: pd.DataFrame) -> dict[str, dict[tuple, np.ndarray]]:
+    """Scope ``own`` rows as unit -> (year, category, kind) -> the values :data:`_VALS`."""
     own_by: dict[str, dict[tuple, np.ndarray]] = {}
     if len(own):  # whole columns as lists (iterating pandas columns goes a value at a time)
         vals = own[_VALS].to_numpy(dtype=float, na_value=np.nan)
         for uid, year, cat, kind, row in zip(*(own[c].tolist() for c in _KEY), vals):
             key = (None if pd.isna(year) else int(year), cat, kind)
             own_by.setdefault(uid, {})[key] = row.copy()
+    return own_by
+
+
+def _roll(own_by: dict, parents: dict[str, str | None], seeds: dict | None = None):
+    """(children, effective): per unit, the summed effective figures of its direct children,
+    and the figures that stand for its whole area (its own, else its children's); units of
+    ``seeds`` (unit -> effective, rolled up elsewhere) are taken as they are."""
+    kids: dict[str, list[str]] = {}
+    for uid, pid in parents.items():
+        if pid and pid in parents and pid != uid:
+            kids.setdefault(pid, []).append(uid)
     children: dict[str, dict[tuple, np.ndarray]] = {}
-    effective: dict[str, dict[tuple, np.ndarray]] = {}
+    effective: dict[str, dict[tuple, np.ndarray]] = dict(seeds or {})
 
     def visit(uid: str, path: frozenset) -> dict[tuple, np.ndarray]:
         if uid in effective:
@@ -133,22 +136,90 @@ def roll_up(own: pd.DataFrame, parents: dict[str, str | None]) -> pd.DataFrame:
 
     for uid in sorted(parents):
         visit(uid, frozenset({uid}))
+    return children, effective
+
+
+def _rows(children: dict) -> pd.DataFrame:
     rows = [(uid, *key, *vec) for uid, acc in children.items() for key, vec in acc.items()]
     return pd.DataFrame(rows, columns=_KEY + _VALS)
+
+
+def roll_up(own: pd.DataFrame, parents: dict[str, str | None]) -> pd.DataFrame:
+    """Scope ``children`` rows for every unit that has descendants with figures.
+
+    ``parents`` maps unit_id -> parent unit_id (roster).  Units not in ``parents`` are
+    treated as roots.
+    """
+    return _rows(_roll(_by_unit(own), parents)[0])
+
+
+def _parents(units: pd.DataFrame, own_units) -> dict[str, str | None]:
+    parents = {u: (p if isinstance(p, str) and p else None)
+               for u, p in zip(units["unit_id"], units["parent_id"])}
+    for uid in own_units:
+        parents.setdefault(uid, None)
+    return parents
 
 
 def aggregates(quantities: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """The contract's aggregates table (plus ``n_units``: units contributing)."""
     own = own_aggregates(quantities)
-    parents = {u: (p if isinstance(p, str) and p else None)
-               for u, p in zip(units["unit_id"], units["parent_id"])}
-    for uid in own["unit_id"].unique():
-        parents.setdefault(uid, None)
-    kids = roll_up(own, parents)
-    own = own.assign(scope="own")
-    kids = kids.assign(scope="children")
-    out = pd.concat([x for x in (own, kids) if len(x)], ignore_index=True) if (
-        len(own) or len(kids)) else pd.DataFrame(columns=_KEY + _VALS + ["scope"])
+    return _table([own.assign(scope="own"),
+                   roll_up(own, _parents(units, own["unit_id"].unique())).assign(scope="children")])
+
+
+def subtree_aggregates(units: pd.DataFrame, weights: dict[str, int], load,
+                       budget: int | None = None) -> pd.DataFrame:
+    """:func:`aggregates`, rolled up a chunk of whole subtrees at a time
+    (:func:`pipeline.subtrees.partition`; ``weights``: own rows per unit): ``load`` (a
+    :data:`pipeline.subtrees.Loader`) yields each chunk's scope ``own`` rows.  Only a chunk's
+    figures and the upper units' children's are held while rolling up."""
+    from pipeline.subtrees import partition
+
+    parents = _parents(units, weights)
+    part = partition(parents, weights, budget)
+    upper = set(part.upper)
+    frames, seeds, top_own = [], {}, pd.DataFrame(columns=_KEY + _VALS)
+    for chunk, own in load(part.frame()):
+        frames.append(own.assign(scope="own"))
+        if chunk == 0:
+            top_own = own
+            continue
+        members = set(part.chunks[chunk - 1])
+        children, effective = _roll(_by_unit(own), {
+            u: (parents[u] if parents.get(u) in members else None) for u in members})
+        frames.append(_rows(children).assign(scope="children"))
+        seeds.update((u, effective[u]) for u in members if parents.get(u) in upper)
+    children, _ = _roll(_by_unit(top_own), {**{u: parents.get(u) for u in upper},
+                                            **{u: parents[u] for u in seeds}}, seeds)
+    return _table(frames + [_rows(children).assign(scope="children")])
+
+
+def stored_aggregates(store, units: pd.DataFrame, budget: int | None = None) -> pd.DataFrame:
+    """:func:`subtree_aggregates` of the store's counted quantities: scope ``own`` is summed
+    by DuckDB into a temporary table, read back a chunk at a time."""
+    from pipeline import details
+    from pipeline.subtrees import read_by_chunk
+
+    details.counted_quantities(store).query("q", _OWN).create_view("_own_view", replace=True)
+    store.con.execute("CREATE OR REPLACE TEMP TABLE own_agg AS SELECT * FROM _own_view")
+    store.con.execute("DROP VIEW _own_view")
+    weights = dict(store.con.execute("SELECT unit_id, count(*) FROM own_agg GROUP BY unit_id")
+                   .fetchall())
+    sql = ("SELECT o.*, c.chunk AS _chunk FROM own_agg o JOIN chunk_of c USING (unit_id) "
+           "ORDER BY c.chunk, o.unit_id, o.year NULLS FIRST, o.category, o.kind")
+    try:
+        return subtree_aggregates(units, weights,
+                                  lambda assignment: read_by_chunk(store, sql, assignment), budget)
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS own_agg")
+
+
+def _table(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Scope own and children rows as the aggregates table, sorted."""
+    frames = [f for f in frames if len(f)]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=_KEY + _VALS + ["scope"])
     for c in ("n_exact", "n_approx", "n_redacted", "n_units"):
         out[c] = out[c].astype(int)
     for c in ("exact_sum", "low_sum", "high_sum"):

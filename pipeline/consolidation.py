@@ -295,7 +295,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
     year, gdocs = _focus(rdocs, plan)
     # plan coverage first: with several workers, a forked child computes it meanwhile
     coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
-    aggs = aggregate.aggregates(details.counted_quantities(store), units)
+    aggs = aggregate.stored_aggregates(store, units)
     gap_frames, plan_info = _gap_lists(gdocs, units, plan, store, coverage)
     meta = docs[["doc_id", "unit_id"]]
     probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")

@@ -55,22 +55,16 @@ def slim(store, columns: list[str], where: str, doc_ids: list[str] | None = None
     return read_frame(store, sql + _ORDER["quantities"], [doc_ids] if doc_ids is not None else None)
 
 
-def slim_by_chunk(store, columns: list[str], where: str, assignment: pd.DataFrame,
-                  rows: int = 65536):
+def slim_by_chunk(store, columns: list[str], where: str, assignment: pd.DataFrame):
     """(chunk, frame) of :func:`slim`'s rows for the units of ``assignment`` (unit_id,
-    chunk), one chunk at a time in chunk order, each in document order (one query; the
-    store's connection serves nothing else until the last chunk is read)."""
-    from pipeline.store_reads import frames_by
+    chunk), one chunk at a time in chunk order, each in document order
+    (:func:`pipeline.subtrees.read_by_chunk`)."""
+    from pipeline.subtrees import read_by_chunk
 
     cols = ", ".join(f'q."{c}"' for c in columns)
-    store.con.register("_chunk_df", assignment[["unit_id", "chunk"]])
-    try:
-        store.con.execute("CREATE OR REPLACE TEMP TABLE chunk_of AS SELECT * FROM _chunk_df")
-    finally:
-        store.con.unregister("_chunk_df")
-    sql = (f"SELECT {cols}, c.chunk AS _chunk FROM ({QUANTITIES}) q JOIN chunk_of c "
-           f"USING (unit_id) WHERE q.counted AND ({where}) ORDER BY c.chunk, q.doc_id, q.q_index")
-    yield from frames_by(store.con.sql(sql).to_arrow_reader(rows), "_chunk")
+    return read_by_chunk(store, f"SELECT {cols}, c.chunk AS _chunk FROM ({QUANTITIES}) q JOIN "
+                         f"chunk_of c USING (unit_id) WHERE q.counted AND ({where}) "
+                         "ORDER BY c.chunk, q.doc_id, q.q_index", assignment)
 
 
 def head(store, name: str, limit: int) -> pd.DataFrame:

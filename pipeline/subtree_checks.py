@@ -7,8 +7,8 @@ year to the next), of a unit and its ancestors (a unit above an ancestor's figur
 below its children's sum), or pools per-unit counts (round numbers).  So:
 
 1. the roster is cut into whole subtrees, packed into chunks of at most ``budget`` figures
-   (:func:`partition`); the units above them, whose subtrees are larger (a province, its
-   cities), are the "upper" units;
+   (:func:`pipeline.subtrees.partition`); the units above them, whose subtrees are larger
+   (a province, its cities), are the "upper" units;
 2. the upper units' figures are checked first and their values per metric kept;
 3. each chunk is read and checked alone, against its own values and the upper units'; the
    values of its top units (children of upper units) are kept;
@@ -21,109 +21,13 @@ upper units' values and one row per unit.  :func:`stored_cross_flags` runs them 
 """
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from pipeline import crossflags as cf
-
-#: The most additive figures read and checked at once (whole subtrees; a single unit with
-#: more is still read whole).  About 300 bytes each while checked.
-CHUNK_ROWS = 50_000
-
-#: ``load(assignment)``: given a frame (unit_id, chunk), yield (chunk, that chunk's figures
-#: in document order) for every chunk with figures, in chunk order.
-Loader = Callable[[pd.DataFrame], Iterator[tuple[int, pd.DataFrame]]]
-
-
-@dataclass
-class Partition:
-    """Units above the chunks (checked first) and the chunks (lists of whole subtrees)."""
-
-    upper: list[str]
-    chunks: list[list[str]]
-
-    def frame(self) -> pd.DataFrame:
-        """(unit_id, chunk): 0 for the upper units, then 1, 2, … for the chunks."""
-        ids = [*self.upper, *(u for c in self.chunks for u in c)]
-        nums = [0] * len(self.upper) + [i for i, c in enumerate(self.chunks, 1) for _ in c]
-        return pd.DataFrame({"unit_id": pd.Series(ids, dtype=object),
-                             "chunk": pd.Series(nums, dtype="int64")})
-
-
-def _parent_map(parents: Mapping[str, object], nodes: set[str]) -> dict[str, str]:
-    return {u: p for u, p in parents.items()
-            if u in nodes and isinstance(p, str) and p in nodes and p != u}
-
-
-def _rooted(nodes: list[str], par: dict[str, str]) -> dict[str, bool]:
-    """For each unit, whether its chain of parents ends at a root (False: in or under a
-    cycle of the roster)."""
-    state: dict[str, bool] = {}
-    for u in nodes:
-        path, seen, x = [], set(), u
-        while x is not None and x not in state and x not in seen:
-            path.append(x)
-            seen.add(x)
-            x = par.get(x)
-        ok = True if x is None else state.get(x, False)
-        for y in path:
-            state[y] = ok
-    return state
-
-
-def partition(parents: Mapping[str, object], weights: Mapping[str, int],
-              budget: int = CHUNK_ROWS) -> Partition:
-    """Cut the roster (``parents``: unit -> parent) into whole subtrees of at most ``budget``
-    total weight (``weights``: unit -> figures; units of ``weights`` missing from
-    ``parents`` are roots), packed in roster order into chunks of at most ``budget`` (a
-    single unit above it gets a chunk of its own).  Units whose subtree weighs more, and
-    units in or under a cycle, are upper units.  Subtrees without figures are left out."""
-    nodes = sorted(set(parents) | set(weights))
-    par = _parent_map(parents, set(nodes))
-    state = _rooted(nodes, par)
-    kids: dict[str, list[str]] = {}
-    for u in nodes:
-        if state[u] and u in par:
-            kids.setdefault(par[u], []).append(u)
-    roots = [u for u in nodes if state[u] and u not in par]
-    order, queue = [], deque(roots)
-    while queue:
-        u = queue.popleft()
-        order.append(u)
-        queue.extend(kids.get(u, []))
-    total = {u: int(weights.get(u, 0) or 0) for u in order}
-    for u in reversed(order):
-        if u in par:
-            total[par[u]] += total[u]
-    upper = [u for u in nodes if not state[u]]
-    pieces, stack = [], roots[::-1]
-    while stack:
-        u = stack.pop()
-        if total[u] <= budget or not kids.get(u):
-            if total[u]:
-                pieces.append(u)
-        else:
-            upper.append(u)
-            stack.extend(kids[u][::-1])
-    chunks: list[list[str]] = []
-    size = budget + 1
-    for root in pieces:
-        if size + total[root] > budget:
-            chunks.append([])
-            size = 0
-        members, queue = [], deque([root])
-        while queue:
-            u = queue.popleft()
-            members.append(u)
-            queue.extend(kids.get(u, []))
-        chunks[-1] += members
-        size += total[root]
-    return Partition(sorted(upper), chunks)
-
+from pipeline.subtrees import Loader, partition
 
 def _values(m: pd.DataFrame) -> pd.DataFrame:
     """:func:`crossflags._unit_values` plus where each group first appears (``_doc``,
@@ -134,7 +38,7 @@ def _values(m: pd.DataFrame) -> pd.DataFrame:
 
 
 def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
-                  budget: int = CHUNK_ROWS) -> list[dict]:
+                  budget: int | None = None) -> list[dict]:
     """The flags of :func:`crossflags.cross_document_flags` other than copied passages,
     reading the figures (the slim additive quantities, with ``q_index``) a chunk at a time
     through ``load`` (see :data:`Loader`); ``weights``: figures per unit."""
@@ -177,7 +81,7 @@ def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:
     tests = cf._round_tests(pd.concat(stats).sort_index())
     if not tests:
         return []
-    again = pd.DataFrame({"unit_id": pd.Series([t[0] for t in tests], dtype=object),
+    again = pd.DataFrame({"unit_id": pd.Series([t[0] for t in tests], dtype=str),
                           "chunk": pd.Series([0] * len(tests), dtype="int64")})
     q = pd.concat([f for _, f in load(again)], ignore_index=True)
     r = cf._round_rows(q)
@@ -185,7 +89,7 @@ def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:
 
 
 def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.DataFrame,
-                weights: Mapping[str, int], load: Loader, budget: int = CHUNK_ROWS,
+                weights: Mapping[str, int], load: Loader, budget: int | None = None,
                 shared=None, min_copy_chars: int = 100) -> pd.DataFrame:
     """:func:`crossflags.cross_document_flags`, with the figures read a subtree at a time."""
     rows = subtree_flags(units, weights, load, budget)
@@ -212,7 +116,7 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     store.backfill_fingerprints()  # documents stored by an older version have none
     out = cross_flags(d, texts, units, weights,
                       lambda assignment: details.slim_by_chunk(store, columns, where, assignment),
-                      budget=CHUNK_ROWS, shared=shared_fingerprints(store, list(d["doc_id"])))
+                      shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
     missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()

@@ -7,7 +7,8 @@ import pytest
 
 from extractors.flags import ADDITIVE
 from pipeline.crossflags import cross_document_flags
-from pipeline.subtree_checks import cross_flags, partition
+from pipeline.subtree_checks import cross_flags
+from pipeline.subtrees import partition
 
 SUBJECTS = ["困难学生", "留守儿童", "全县留守儿童", "志愿者", "宣讲活动", "助学金"]
 KINDS = {"困难学生": "people", "留守儿童": "people", "全县留守儿童": "people",
@@ -22,6 +23,9 @@ def roster(rng: random.Random) -> pd.DataFrame:
             rows.append((f"K{c}{k}", f"{'东西南北'[k]}{c}县关工委", f"C{c}", "county"))
             for t in range(rng.randint(0, 3)):
                 rows.append((f"T{c}{k}{t}", f"第{t}镇{c}{k}关工委", f"K{c}{k}", "township"))
+    # a roster error: two units each other's parent, and a unit under them
+    rows += [("X1", "错一关工委", "X2", "county"), ("X2", "错二关工委", "X1", "county"),
+             ("X3", "错三关工委", "X1", "township")]
     return pd.DataFrame(rows, columns=["unit_id", "unit_name", "parent_id", "level"])
 
 
@@ -56,11 +60,11 @@ def figures(rng: random.Random, units: pd.DataFrame, n_docs: int) -> pd.DataFram
 
 
 def loader(q: pd.DataFrame):
-    """What the store's loader does: the figures of the assigned units, by chunk, in
-    document order."""
+    """What the store's loaders do: the rows of the assigned units, by chunk, in document
+    order (figures) or in their own order (aggregates)."""
     def load(assignment: pd.DataFrame):
-        x = q.merge(assignment, on="unit_id").sort_values(["chunk", "doc_id", "q_index"],
-                                                           kind="stable")
+        x = q.merge(assignment, on="unit_id").sort_values(
+            ["chunk", "doc_id", "q_index"] if "doc_id" in q else ["chunk"], kind="stable")
         for chunk, f in x.groupby("chunk", sort=True):
             yield chunk, f.drop(columns="chunk").reset_index(drop=True)
     return load
@@ -83,6 +87,21 @@ def test_checks_by_subtree_raise_the_whole_corpus_flags(seed, budget):
     assert {"cross_document_conflict", "parent_less_than_children", "implausible_jump",
             "round_numbers"} <= set(whole["type"])
     by_subtree = ordered(cross_flags(empty_docs, {}, units, weights, loader(q), budget=budget))
+    pd.testing.assert_frame_equal(by_subtree, whole)
+
+
+@pytest.mark.parametrize("budget", [1, 40, 150, 10**9])
+def test_aggregates_rolled_up_by_subtree_are_the_whole_roll_up(budget):
+    from pipeline.aggregate import aggregates, own_aggregates, subtree_aggregates
+
+    rng = random.Random(4)
+    units = roster(rng)
+    q = figures(rng, units, 200)
+    own = own_aggregates(q)
+    weights = own.groupby("unit_id").size().to_dict()
+    whole = aggregates(q, units)
+    assert (whole["scope"] == "children").sum() > 50
+    by_subtree = subtree_aggregates(units, weights, loader(own), budget)
     pd.testing.assert_frame_equal(by_subtree, whole)
 
 
@@ -128,9 +147,10 @@ def stored(tmp_path_factory):
 
 
 def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path, monkeypatch):
+    """Checks of figures and roll-up of aggregates, by subtree."""
     import shutil
 
-    from pipeline import consolidation, details, subtree_checks
+    from pipeline import consolidation, details, subtrees
     from pipeline.store import Store
 
     chunks = []
@@ -141,12 +161,13 @@ def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path
             chunks.append((chunk, len(frame)))
             yield chunk, frame
     monkeypatch.setattr(details, "slim_by_chunk", counted)
-    flags = {}
+    flags, aggs = {}, {}
     for budget in (10**9, 60):
-        monkeypatch.setattr(subtree_checks, "CHUNK_ROWS", budget)
+        monkeypatch.setattr(subtrees, "CHUNK_ROWS", budget)
         shutil.copy(stored, tmp_path / f"{budget}.duckdb")
         with Store(tmp_path / f"{budget}.duckdb") as st:
-            flags[budget] = consolidation.build(st).flags
+            cons = consolidation.build(st)
+            flags[budget], aggs[budget] = cons.flags, cons.aggregates
         if budget == 60:
             assert len({c for c, _ in chunks}) > 5 and max(n for _, n in chunks) < 200
         chunks.clear()
@@ -154,3 +175,5 @@ def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path
     assert len(figure_checks & {"cross_document_conflict", "parent_less_than_children",
                                 "implausible_jump", "round_numbers"}) >= 2
     pd.testing.assert_frame_equal(flags[60], flags[10**9])
+    assert (aggs[60]["scope"] == "children").sum() > 20
+    pd.testing.assert_frame_equal(aggs[60], aggs[10**9])
