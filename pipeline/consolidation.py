@@ -365,12 +365,8 @@ def _gap_lists(gdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, sto
     p = plan.iloc[0]
     pq = rows_of(store, "quantities", list(plan["doc_id"]))
     pq = pq[pq["role"] == "target"]
-    gq = details.slim(store, ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high",
-                              "subject", "category", "unit"],
-                      f"role = 'achieved' AND kind IN ({sql_list(set(pq['kind'].dropna()))})",
-                      rids)  # what the targets ask
     covered, n_items = coverage
-    frames[:0] = [covered, gaps.targets_unmet(pq, gq, reporting)]
+    frames[:0] = [covered, gaps.stored_targets_unmet(store, pq, rids, reporting)]
     info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
             else int(p["year"]), "n_items": n_items, "n_targets": len(pq)}
     return frames, info

@@ -3,8 +3,9 @@ the store, never all at once.
 
 :func:`register_meta` puts the current documents' metadata (unit, year, counted …) in a
 temporary table beside the store's rows; the consolidation then sums, filters and counts the
-quantities where they are (DuckDB), reads only the slim columns a check needs, and keeps in
-memory at most :data:`DETAIL_ROWS` rows of each detail table for the outputs people read.
+quantities where they are (DuckDB), reads only the slim columns a check needs, a chunk of
+units at a time (:func:`slim_by_chunk`), and keeps in memory at most :data:`DETAIL_ROWS`
+rows of each detail table for the outputs people read.
 :func:`detail_tables` streams a whole table, masked, a batch at a time (for the Parquet
 dataset, which has every row).
 """
@@ -45,26 +46,31 @@ def counted_quantities(store):
     return store.con.sql(f"SELECT * FROM ({QUANTITIES}) WHERE counted")
 
 
-def slim(store, columns: list[str], where: str, doc_ids: list[str] | None = None) -> pd.DataFrame:
-    """``columns`` of the counted quantities matching ``where`` (of ``doc_ids`` if given), in
-    document order: what one check needs, without the long texts."""
-    cols = ", ".join(f'"{c}"' for c in columns)
-    sql = f"SELECT {cols} FROM ({QUANTITIES}) WHERE counted AND ({where})"
-    if doc_ids is not None:
-        sql += " AND doc_id IN (SELECT unnest(?::VARCHAR[]))"
-    return read_frame(store, sql + _ORDER["quantities"], [doc_ids] if doc_ids is not None else None)
-
-
-def slim_by_chunk(store, columns: list[str], where: str, assignment: pd.DataFrame):
-    """(chunk, frame) of :func:`slim`'s rows for the units of ``assignment`` (unit_id,
-    chunk), one chunk at a time in chunk order, each in document order
-    (:func:`pipeline.subtrees.read_by_chunk`)."""
+def slim_by_chunk(store, columns: list[str], where: str, assignment: pd.DataFrame,
+                  doc_ids: list[str] | None = None):
+    """(chunk, frame): ``columns`` of the counted quantities matching ``where`` (of
+    ``doc_ids`` if given) of the units of ``assignment`` (unit_id, chunk), one chunk at a
+    time in chunk order, each in document order: what one check needs, without the long
+    texts (:func:`pipeline.subtrees.read_by_chunk`)."""
     from pipeline.subtrees import read_by_chunk
 
     cols = ", ".join(f'q."{c}"' for c in columns)
+    if doc_ids is not None:
+        where = f"({where}) AND q.doc_id IN (SELECT unnest(?::VARCHAR[]))"
     return read_by_chunk(store, f"SELECT {cols}, c.chunk AS _chunk FROM ({QUANTITIES}) q JOIN "
                          f"chunk_of c USING (unit_id) WHERE q.counted AND ({where}) "
-                         "ORDER BY c.chunk, q.doc_id, q.q_index", assignment)
+                         "ORDER BY c.chunk, q.doc_id, q.q_index", assignment,
+                         None if doc_ids is None else [doc_ids])
+
+
+def weights(store, where: str, doc_ids: list[str] | None = None) -> dict[str, int]:
+    """Counted quantities matching ``where`` (of ``doc_ids`` if given) per unit."""
+    sql = f"SELECT unit_id, count(*) FROM ({QUANTITIES}) WHERE counted AND unit_id IS NOT NULL " \
+          f"AND ({where})"
+    if doc_ids is not None:
+        sql += " AND doc_id IN (SELECT unnest(?::VARCHAR[]))"
+    return dict(store.con.execute(sql + " GROUP BY unit_id",
+                                  [] if doc_ids is None else [doc_ids]).fetchall())
 
 
 def head(store, name: str, limit: int) -> pd.DataFrame:

@@ -282,6 +282,28 @@ def targets_unmet(targets: pd.DataFrame, achieved: pd.DataFrame, unit_ids: list[
     return out.sort_values(["unit_id", "item"], kind="stable").reset_index(drop=True)
 
 
+def stored_targets_unmet(store, targets: pd.DataFrame, doc_ids: list[str],
+                         unit_ids: list[str]) -> pd.DataFrame:
+    """:func:`targets_unmet` over the achieved figures of the store's documents ``doc_ids``
+    of the kinds the targets ask, read a chunk of units at a time (every check is within
+    one unit)."""
+    from pipeline import details
+    from pipeline.store_reads import sql_list
+    from pipeline.subtrees import partition
+
+    where = f"role = 'achieved' AND kind IN ({sql_list(set(targets['kind'].dropna()))})"
+    columns = ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high", "subject",
+               "category", "unit"]
+    part = partition({}, details.weights(store, where, doc_ids))
+    frames = [targets_unmet(targets, q, unit_ids) for _, q in
+              details.slim_by_chunk(store, columns, where, part.frame(), doc_ids)]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["unit_id", "item"], kind="stable").reset_index(drop=True)
+
+
 def missing_submissions(units: pd.DataFrame) -> pd.DataFrame:
     """Roster units below the top with no relevant report."""
     if not len(units) or not units["matched_by"].eq("roster").any():

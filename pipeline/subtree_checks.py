@@ -109,8 +109,7 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     texts = Texts(store, docs["doc_id"])
     d = conform(docs, "documents")
     where = f"kind IN ({sql_list(sorted(cf.ADDITIVE))}) AND unit_id IS NOT NULL"
-    weights = dict(store.con.execute(f"SELECT unit_id, count(*) FROM ({details.QUANTITIES}) "
-                                     f"WHERE counted AND {where} GROUP BY unit_id").fetchall())
+    weights = details.weights(store, where)
     columns = ["doc_id", "q_index", "unit_id", "year", "text", "value", "low", "high", "kind",
                "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
     store.backfill_fingerprints()  # documents stored by an older version have none

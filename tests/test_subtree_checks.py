@@ -142,12 +142,13 @@ def stored(tmp_path_factory):
                    truth=False)
     out = base / "out"
     assert cli(["run", str(base / "c" / "txt"), "-o", str(out), "--roster",
-                str(base / "c" / "roster.csv"), "--workers", "1", "--no-progress"]) == 0
+                str(base / "c" / "roster.csv"), "--plan", str(base / "c" / "plan.txt"),
+                "--workers", "1", "--no-progress"]) == 0
     return out / "ngreport.duckdb"
 
 
 def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path, monkeypatch):
-    """Checks of figures and roll-up of aggregates, by subtree."""
+    """Checks of figures, roll-up of aggregates and unmet targets, a chunk at a time."""
     import shutil
 
     from pipeline import consolidation, details, subtrees
@@ -161,13 +162,13 @@ def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path
             chunks.append((chunk, len(frame)))
             yield chunk, frame
     monkeypatch.setattr(details, "slim_by_chunk", counted)
-    flags, aggs = {}, {}
+    flags, aggs, gaps = {}, {}, {}
     for budget in (10**9, 60):
         monkeypatch.setattr(subtrees, "CHUNK_ROWS", budget)
         shutil.copy(stored, tmp_path / f"{budget}.duckdb")
         with Store(tmp_path / f"{budget}.duckdb") as st:
             cons = consolidation.build(st)
-            flags[budget], aggs[budget] = cons.flags, cons.aggregates
+            flags[budget], aggs[budget], gaps[budget] = cons.flags, cons.aggregates, cons.gaps
         if budget == 60:
             assert len({c for c, _ in chunks}) > 5 and max(n for _, n in chunks) < 200
         chunks.clear()
@@ -177,3 +178,5 @@ def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path
     pd.testing.assert_frame_equal(flags[60], flags[10**9])
     assert (aggs[60]["scope"] == "children").sum() > 20
     pd.testing.assert_frame_equal(aggs[60], aggs[10**9])
+    assert (gaps[60]["gap_type"] == "target_unmet").sum() > 5
+    pd.testing.assert_frame_equal(gaps[60], gaps[10**9])
