@@ -127,7 +127,9 @@ def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.Dat
 
     ``clauses`` (unit_id, doc_id, text, category; :func:`report_clauses`) is a DataFrame, or
     a function returning a fresh iterator of such frames in report order: it is called
-    twice (the idf, then the scores), so the clauses are never all held."""
+    twice (the idf, then the scores), so the clauses are never all held.  When the function's
+    ``by_unit`` is true (each unit's clauses all in one frame), a unit's rows are made once
+    its frame is scored, so only one frame's units are held."""
     if not items or not unit_ids:
         return pd.DataFrame(columns=GAP_COLUMNS)
     chunks = clauses if callable(clauses) else (lambda: iter([clauses]))
@@ -145,14 +147,28 @@ def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.Dat
             yield e
 
     sim.fit(encoded())
+    wanted, by_unit = set(unit_ids), bool(getattr(clauses, "by_unit", False))
     top: dict[str, np.ndarray] = {}    # per unit: the best score per item so far
     near: dict[str, list[str]] = {}    # per unit: where each best score was first met
+    rows: list[tuple] = []
     for i, c in enumerate(chunks()):
         if len(c):
             texts = kept[i] if i < len(kept) else c["text"].tolist()
             _best_per_unit(items, c, sim.best(texts), top, near)
+        if by_unit:  # these units are complete
+            rows += _uncovered(items, top, near, wanted & set(top))
+            wanted -= set(top)
+            top, near = {}, {}
+    rows += _uncovered(items, top, near, wanted)  # the rest, and units without a clause
+    out = pd.DataFrame(rows, columns=GAP_COLUMNS)
+    return out.sort_values("unit_id", kind="stable").reset_index(drop=True)
+
+
+def _uncovered(items: list[PlanItem], top: dict, near: dict, units: set) -> list[tuple]:
+    """Rows of the items each unit of ``units`` has no similar enough activity for (with
+    its best scores ``top`` and their clauses ``near``; a unit without them has none)."""
     rows = []
-    for uid in sorted(unit_ids):
+    for uid in sorted(units):
         for j, it in enumerate(items):
             if uid in top and top[uid][j] >= COVER_THRESHOLD:
                 continue
@@ -162,7 +178,7 @@ def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.Dat
             else:
                 score, detail = 0.0, "报告中未找到可比对的工作内容"
             rows.append((uid, "plan_item_uncovered", it.label, detail, score))
-    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+    return rows
 
 
 def _best_per_unit(items: list[PlanItem], clauses: pd.DataFrame, sims: np.ndarray,

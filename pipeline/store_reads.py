@@ -124,13 +124,15 @@ KEEP_CHARS = 16_000_000
 def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
                          keep_chars: int = KEEP_CHARS):
     """A function giving, each time it is called, the report clauses of ``docs`` (doc_id,
-    unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per ``chunk``
-    documents and in its order: every activity clause first, then the clauses of the
-    documents without activities (their texts and sections read as needed).  When they
-    hold at most ``keep_chars`` characters in all (counted by DuckDB first: the activity
-    clauses, plus the whole texts of documents without activities), the frames of the
-    first pass are kept for the next and the function's ``fits`` is True; otherwise every
-    pass reads them again and nothing is held."""
+    unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per group of
+    about ``chunk`` documents of whole units (units in order; the function's ``by_unit`` is
+    True): in each, a unit's activity clauses in document order, then the clauses of its
+    documents without activities (their texts and sections read as needed) — for each unit
+    the order of reading the documents in order, activities first.  When they hold at
+    most ``keep_chars`` characters in all (counted by DuckDB first: the activity clauses,
+    plus the whole texts of documents without activities), the frames of the first pass
+    are kept for the next and the function's ``fits`` is True; otherwise every pass reads
+    them again and nothing is held."""
     from pipeline.gaps import NOT_DONE, report_clauses
 
     ids = list(docs["doc_id"])
@@ -139,8 +141,9 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     acts_chars = dict(store.con.execute(
         f"SELECT doc_id, coalesce(sum(length(text)) FILTER (WHERE {done}), 0) FROM activities "
         "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY doc_id", [ids]).fetchall())
-    bare = [d for d in ids if d not in acts_chars]
-    meta = docs[["doc_id", "unit_id"]]
+    meta = docs[["doc_id", "unit_id"]].sort_values(["unit_id", "doc_id"], kind="stable")
+    groups = _unit_groups(meta["unit_id"].tolist(), meta["doc_id"].tolist(), chunk)
+    bare = [d for g in groups for d in g if d not in acts_chars]
     size = sum(acts_chars.values()) + store.con.execute(
         "SELECT coalesce(sum(length(text)), 0) FROM documents "
         "WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [bare]).fetchall()[0][0]
@@ -152,22 +155,41 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
             kept = list(chunks())
         yield from (kept if kept is not None else chunks())
 
-    replay.fits = size <= keep_chars
+    replay.fits, replay.by_unit = size <= keep_chars, True
+    no_acts = pd.DataFrame(columns=["doc_id", "text", "category", "section_role"])
 
     def chunks():
-        for a in range(0, len(ids), chunk):
-            part = ids[a:a + chunk]
-            acts = rows_of(store, "activities", part, "doc_id, text, category, section_role", done)
-            if len(acts):
-                yield report_clauses(meta[meta["doc_id"].isin(set(part))].assign(text=None), acts)
-        texts = Texts(store, bare, chunk=chunk)
-        no_acts = pd.DataFrame(columns=["doc_id", "text", "category", "section_role"])
-        for a in range(0, len(bare), chunk):
-            part = bare[a:a + chunk]
-            d = meta.set_index("doc_id").loc[part].reset_index()
-            yield report_clauses(d.assign(text=[texts[x] for x in part]), no_acts,
-                                 rows_of(store, "sections", part, 'doc_id, role, start, "end"'))
+        texts = Texts(store, bare, chunk=chunk)  # read in the order of ``bare``
+        for group in groups:
+            part, frames = meta[meta["doc_id"].isin(set(group))], []
+            with_acts = [d for d in group if d in acts_chars]
+            if with_acts:
+                acts = rows_of(store, "activities", with_acts,
+                               "doc_id, text, category, section_role", done)
+                frames.append(report_clauses(part.assign(text=None), acts))
+            without = [d for d in group if d not in acts_chars]
+            if without:
+                d = part.set_index("doc_id").loc[without].reset_index()
+                frames.append(report_clauses(
+                    d.assign(text=[texts[x] for x in without]), no_acts,
+                    rows_of(store, "sections", without, 'doc_id, role, start, "end"')))
+            frames = [f for f in frames if len(f)]
+            if frames:  # within a unit: its activity clauses first, as before
+                yield pd.concat(frames, ignore_index=True)
     return replay
+
+
+def _unit_groups(units: list, doc_ids: list[str], size: int) -> list[list[str]]:
+    """``doc_ids`` (sorted by unit) cut into groups of about ``size`` documents, never
+    between two documents of one unit."""
+    groups: list[list[str]] = []
+    last = object()
+    for u, d in zip(units, doc_ids):
+        if u != last and (not groups or len(groups[-1]) >= size):
+            groups.append([])
+        groups[-1].append(d)
+        last = u
+    return groups
 
 
 #: Every stored fingerprint of the documents in ``_fp_docs`` (d: their number), unnested

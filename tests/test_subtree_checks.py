@@ -180,3 +180,36 @@ def test_a_stored_corpus_checked_by_subtree_gets_the_same_flags(stored, tmp_path
     pd.testing.assert_frame_equal(aggs[60], aggs[10**9])
     assert (gaps[60]["gap_type"] == "target_unmet").sum() > 5
     pd.testing.assert_frame_equal(gaps[60], gaps[10**9])
+
+
+def test_plan_coverage_a_group_of_units_at_a_time_is_the_whole_corpus_coverage(stored, tmp_path):
+    """Report clauses read in groups of whole units: each unit's rows are made once its
+    group is scored, and they are those of one pass over every clause."""
+    import shutil
+
+    from pipeline import gaps
+    from pipeline.store import Store
+    from pipeline.store_reads import report_clause_chunks
+
+    shutil.copy(stored, tmp_path / "s.duckdb")
+    with Store(tmp_path / "s.duckdb") as st:
+        docs = st.df("SELECT doc_id, unit_id FROM doc_units WHERE unit_id IS NOT NULL "
+                     "ORDER BY doc_id")
+        plan = st.df("SELECT d.* FROM documents d JOIN files f USING (sha256) "
+                     "WHERE f.role = 'plan'").iloc[0]
+        items = gaps.plan_items(plan["text"], st.df(
+            "SELECT * FROM sections WHERE doc_id = ? ORDER BY idx", [plan["doc_id"]]), st.df(
+            "SELECT * FROM activities WHERE doc_id = ? ORDER BY idx", [plan["doc_id"]]))
+        units = sorted(set(docs["unit_id"])) + ["no-report"]
+        grouped = report_clause_chunks(st, docs, chunk=3, keep_chars=0)
+        frames = list(grouped())
+        assert grouped.by_unit and len(frames) > 5
+        for f in frames:  # no unit spans two groups
+            assert not set(f["unit_id"]) & set().union(*(set(g["unit_id"]) for g in frames
+                                                         if g is not f))
+        whole = pd.concat(list(report_clause_chunks(st, docs, chunk=10**6)()), ignore_index=True)
+        by_group = gaps.plan_coverage(items, grouped, units)
+        one_pass = gaps.plan_coverage(items, whole, units)
+    assert by_group["detail"].str.startswith("最接近").sum() > 10
+    assert (by_group["unit_id"] == "no-report").sum() == len(items)
+    pd.testing.assert_frame_equal(by_group, one_pass)
