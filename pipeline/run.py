@@ -244,7 +244,7 @@ def main(args) -> int:
     from extractors.names import find_child_names
     from pipeline import consolidation, export
     from pipeline.rows import n_documents
-    from pipeline.store import Store
+    from pipeline.store import FILES_MEMORY_LIMIT, Store
     from pipeline.units import read_roster
 
     outdir = Path(args.outdir)
@@ -279,23 +279,24 @@ def main(args) -> int:
             freeze_heap()
         bar = _progress(len(todo), args)
         work = functools.partial(process_for_store, run_id=run_id)
-        for i, res in enumerate(map_files(work, jobs, workers=args.workers, engine=args.engine,
-                                          scheduler=args.scheduler)):
-            sha, size = sizes[str(res.path)]
-            res.sha256 = res.sha256 or sha
-            if plan_todo and i == 0:
-                writer.add(res, "plan", size)
-                if res.status != "ok":
-                    failed.append(res.error or f"{args.plan}: error")
-                continue
-            writer.add(res, "report", size)
-            row = manifest[str(res.path)]
-            row.update(status=res.status, error=res.error,
-                       n_documents=n_documents(res) if res.status == "ok" else 0)
-            bar.update(1)
-        bar.close()
-        stop_workers()  # the fork server's models are not needed for consolidation
-        writer.flush()
+        with store.capped(FILES_MEMORY_LIMIT):
+            for i, res in enumerate(map_files(work, jobs, workers=args.workers,
+                                              engine=args.engine, scheduler=args.scheduler)):
+                sha, size = sizes[str(res.path)]
+                res.sha256 = res.sha256 or sha
+                if plan_todo and i == 0:
+                    writer.add(res, "plan", size)
+                    if res.status != "ok":
+                        failed.append(res.error or f"{args.plan}: error")
+                    continue
+                writer.add(res, "report", size)
+                row = manifest[str(res.path)]
+                row.update(status=res.status, error=res.error,
+                           n_documents=n_documents(res) if res.status == "ok" else 0)
+                bar.update(1)
+            bar.close()
+            stop_workers()  # the fork server's models are not needed for consolidation
+            writer.flush()
         for path in files:
             row = manifest[path]
             if row["status"] == "error":
@@ -317,6 +318,8 @@ def main(args) -> int:
         if parallel:
             with store.lean():  # the renderers fork now
                 rendered = _start_render(cons, outdir, cores)
+        else:
+            _release_memory()  # the build's garbage, before Parquet's sort needs room
         data_error = _render_one(*_DATA, outdir, cons)
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")

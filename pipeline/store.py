@@ -129,6 +129,9 @@ CHECKPOINT_THRESHOLD = "64MB"
 #: DuckDB's buffer-pool cap (it spills to a temporary file beyond it): keeps the writing
 #: process's memory flat however many reports the store holds.
 MEMORY_LIMIT = "256MB"
+#: The cap while files are written (:meth:`Store.capped`): DuckDB keeps what it writes in
+#: its pool up to the cap, which only the consolidation's queries need.
+FILES_MEMORY_LIMIT = "128MB"
 
 
 class Store:
@@ -163,18 +166,24 @@ class Store:
         self.con.close()
 
     @contextmanager
-    def lean(self):
-        """Meanwhile, hold DuckDB's buffer pool to a minimum: it hands back the blocks it
-        caches (about 180 MB after a 2,000-report consolidation), so processes forked now
-        do not inherit them and keep them alive once this process moves on."""
+    def capped(self, limit: str):
+        """Meanwhile, hold DuckDB's buffer pool to ``limit`` (it hands back the blocks it
+        caches beyond it); then :data:`MEMORY_LIMIT` again.  Lowering it is an optimisation
+        only: if more than ``limit`` is pinned now, the cap stays as it was."""
         try:
-            self.con.execute("SET memory_limit = '8MB'")
-        except duckdb.Error:  # more than that pinned: an optimisation only
+            self.con.execute(f"SET memory_limit = '{limit}'")
+        except duckdb.Error:
             pass
         try:
             yield
         finally:
             self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+
+    def lean(self):
+        """:meth:`capped` to a minimum: DuckDB hands back the blocks it caches (about 180 MB
+        after a 2,000-report consolidation), so processes forked meanwhile do not inherit
+        them and keep them alive once this process moves on."""
+        return self.capped("8MB")
 
     def settle(self) -> None:
         """Fold the write-ahead log into the file now (the end of the files phase): data not

@@ -297,3 +297,44 @@ def test_a_report_sent_twice_is_found_by_its_stored_key_or_from_the_texts(tmp_pa
         assert sorted(found) == ["", "", first]
         st.con.execute("UPDATE documents SET text_key = NULL")
         assert build(st).documents["duplicate_of"].fillna("").tolist() == found
+
+
+def test_files_are_written_under_the_files_cap_and_consolidated_under_the_store_cap(
+        tmp_path, monkeypatch):
+    """DuckDB caches what it writes up to its cap: while files are committed the cap is
+    FILES_MEMORY_LIMIT, and the consolidation's queries get MEMORY_LIMIT back."""
+    import duckdb
+
+    from pipeline import consolidation, store
+    from pipeline.cli import main as cli
+
+    def setting(limit: str) -> str:
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit = '{limit}'")
+        return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    seen = {"commit": set(), "build": set()}
+    commit, build = Store.commit_files, consolidation.build
+
+    def cap_of(st) -> str:
+        return st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    def commit_files(self, *a, **k):
+        seen["commit"].add(cap_of(self))
+        return commit(self, *a, **k)
+
+    def built(st, *a, **k):
+        seen["build"].add(cap_of(st))
+        return build(st, *a, **k)
+    monkeypatch.setattr(Store, "commit_files", commit_files)
+    monkeypatch.setattr(consolidation, "build", built)
+    rep = tmp_path / "in"
+    rep.mkdir()
+    for i in range(3):
+        (rep / f"{i}.txt").write_text(f"甲{i}县关工委2023年工作总结\n\n全年资助困难学生{100 + i}名。\n",
+                                      encoding="utf-8")
+    assert cli(["run", str(rep), "-o", str(tmp_path / "out"), "--workers", "1",
+                "--no-progress"]) == 0
+    assert seen == {"commit": {setting(store.FILES_MEMORY_LIMIT)},
+                    "build": {setting(store.MEMORY_LIMIT)}}
+    assert setting(store.FILES_MEMORY_LIMIT) != setting(store.MEMORY_LIMIT)
