@@ -284,7 +284,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
     ulevel = dict(zip(units["unit_id"], units["level"]))
     docs = docs.merge(matches[["doc_id", "unit_id"]], on="doc_id", how="left")
     docs["unit_name"] = docs["unit_id"].map(uname)
-    docs["level"] = docs["unit_id"].map(ulevel).fillna(docs["level"])
+    level = docs["unit_id"].map(ulevel).astype(object)  # all-NaN floats when no unit has one
+    docs["level"] = level.fillna(docs["level"].astype(object))
     docs["categories"] = docs["categories"].map(_join)
     ids = list(docs["doc_id"])
     details.register_meta(store, docs[["doc_id", "unit_id", "year", "doc_type", "source",
