@@ -127,8 +127,7 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     unit_id) as :func:`pipeline.gaps.report_clauses` makes them, one frame per group of
     about ``chunk`` documents of whole units (units in order; the function's ``by_unit`` is
     True): in each, a unit's activity clauses in document order, then the clauses of its
-    documents without activities (their texts and sections read as needed) — for each unit
-    the order of reading the documents in order, activities first.  When they hold at
+    documents without activities (their texts and sections read as needed).  When they hold at
     most ``keep_chars`` characters in all (counted by DuckDB first: the activity clauses,
     plus the whole texts of documents without activities), the frames of the first pass
     are kept for the next and the function's ``fits`` is True; otherwise every pass reads
@@ -142,8 +141,8 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
         f"SELECT doc_id, coalesce(sum(length(text)) FILTER (WHERE {done}), 0) FROM activities "
         "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY doc_id", [ids]).fetchall())
     meta = docs[["doc_id", "unit_id"]].sort_values(["unit_id", "doc_id"], kind="stable")
-    groups = _unit_groups(meta["unit_id"].tolist(), meta["doc_id"].tolist(), chunk)
-    bare = [d for g in groups for d in g if d not in acts_chars]
+    cuts = _unit_cuts(meta["unit_id"].tolist(), chunk)
+    bare = [d for d in meta["doc_id"].tolist() if d not in acts_chars]
     size = sum(acts_chars.values()) + store.con.execute(
         "SELECT coalesce(sum(length(text)), 0) FROM documents "
         "WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [bare]).fetchall()[0][0]
@@ -160,8 +159,9 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
 
     def chunks():
         texts = Texts(store, bare, chunk=chunk)  # read in the order of ``bare``
-        for group in groups:
-            part, frames = meta[meta["doc_id"].isin(set(group))], []
+        for a, b in zip(cuts, cuts[1:]):
+            part, frames = meta.iloc[a:b], []
+            group = part["doc_id"].tolist()
             with_acts = [d for d in group if d in acts_chars]
             if with_acts:
                 acts = rows_of(store, "activities", with_acts,
@@ -179,17 +179,15 @@ def report_clause_chunks(store, docs: pd.DataFrame, chunk: int = 256,
     return replay
 
 
-def _unit_groups(units: list, doc_ids: list[str], size: int) -> list[list[str]]:
-    """``doc_ids`` (sorted by unit) cut into groups of about ``size`` documents, never
-    between two documents of one unit."""
-    groups: list[list[str]] = []
-    last = object()
-    for u, d in zip(units, doc_ids):
-        if u != last and (not groups or len(groups[-1]) >= size):
-            groups.append([])
-        groups[-1].append(d)
-        last = u
-    return groups
+def _unit_cuts(units: list, size: int) -> list[int]:
+    """Where to cut a list of documents sorted by unit (``units``: each one's) into groups
+    of about ``size`` documents, never between two documents of one unit: the groups are
+    ``[cuts[i], cuts[i + 1])``."""
+    cuts = [0]
+    for i in range(1, len(units)):
+        if units[i] != units[i - 1] and i - cuts[-1] >= size:
+            cuts.append(i)
+    return cuts + [len(units)] if units else cuts
 
 
 #: Every stored fingerprint of the documents in ``_fp_docs`` (d: their number), unnested
