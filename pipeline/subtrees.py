@@ -1,6 +1,7 @@
 """Whole subtrees of the roster packed into chunks of bounded weight, and reading the
 store a chunk at a time: how the consolidation's per-unit work (the checks of figures,
-the roll-up of aggregates) runs over any number of units with bounded memory.
+the roll-up of aggregates, the unmet targets) runs over any number of units with bounded
+memory.
 
 A chunk is a set of whole subtrees (every descendant of each of its units is in it); the
 units above them, whose subtrees weigh more than a chunk may, are the "upper" units
@@ -17,8 +18,8 @@ import pandas as pd
 #: The most rows (figures, or scope-own aggregates) read and worked on at once: whole
 #: subtrees; a single unit with more is still read whole.
 CHUNK_ROWS = 50_000
-#: ``load(assignment)``: given a frame (unit_id, chunk), yield (chunk, that chunk's figures
-#: in document order) for every chunk with figures, in chunk order.
+#: ``load(assignment)``: given a frame (unit_id, chunk), yield (chunk, that chunk's rows)
+#: for every chunk with rows, in chunk order (figures in document order).
 Loader = Callable[[pd.DataFrame], Iterator[tuple[int, pd.DataFrame]]]
 
 
