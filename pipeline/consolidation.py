@@ -73,11 +73,22 @@ class Consolidation:
     #: hold only the first :data:`pipeline.details.DETAIL_ROWS` rows of them (see :meth:`counts`).
     detail: Callable[[str], Iterator[Any]] | None = field(default=None, repr=False,
                                                                     compare=False)
+    #: ``heads()`` gives those first rows (quantities, flags) when :func:`build` left them in
+    #: the store; :meth:`read_heads` reads them.
+    heads: Callable[[], tuple] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             if f.name in COLUMNS:
                 setattr(self, f.name, conform(getattr(self, f.name), f.name))
+
+    def read_heads(self) -> None:
+        """Read the first rows of quantities and flags if :func:`build` left them (its
+        ``heads``), e.g. once the Parquet export's sort no longer needs the room."""
+        if self.heads is not None:
+            q, f = self.heads()
+            self.quantities, self.flags, self.heads = conform(q, "quantities"), conform(
+                f, "flags"), None
 
     def counts(self) -> dict[str, Any]:
         """Counts over every quantity and flag of the run: ``quantities``, ``approx``,
@@ -259,11 +270,12 @@ def _duplicates(docs: pd.DataFrame, texts: Mapping[str, str | None]) -> list:
 
 
 def build(store, show_names: bool = False, run: dict | None = None,
-          workers: int = 1) -> "Consolidation":
+          workers: int = 1, heads: bool = True) -> "Consolidation":
     """Recompute the derived tables from the store's current rows and return the
     (masked unless ``show_names``) consolidation.  Derived tables are written back.
     With ``workers`` > 1, plan coverage is computed in a forked child beside the
-    cross-document checks (same result)."""
+    cross-document checks (same result).  Without ``heads`` the first rows of quantities
+    and flags are read later (:meth:`Consolidation.read_heads`, while the store is open)."""
     from pipeline import aggregate, gaps, subtree_checks
     from pipeline.units import build_units, normalise_roster
 
@@ -315,9 +327,6 @@ def build(store, show_names: bool = False, run: dict | None = None,
     counts = details.counts(store)
     for t, n in cross["type"].value_counts().items():
         counts["flag_types"][t] = counts["flag_types"].get(t, 0) + int(n)
-    q = details.head(store, "quantities", details.DETAIL_ROWS)
-    flags = details.head(store, "flags", max(0, details.DETAIL_ROWS - len(cross)))
-    all_flags = pd.concat([f for f in (flags, cross) if len(f)] or [flags], ignore_index=True)
     unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]
     run = dict(run or {})
     run.setdefault("plan", plan_info)
@@ -329,11 +338,19 @@ def build(store, show_names: bool = False, run: dict | None = None,
         """Every row of ``name`` ('quantities' or 'flags'), masked, as Arrow tables."""
         return details.detail_tables(store, name, fn, masked_cross if name == "flags" else None)
 
-    return Consolidation(
-        units=units, documents=mask_frame(docs, fn),
-        quantities=mask_frame(q, fn), aggregates=aggs, gaps=gap_df,
-        problems=mask_frame(probs, fn), flags=mask_frame(all_flags, fn),
-        unmatched=mask_frame(unmatched, fn), run=run, detail=detail)
+    def first_rows():
+        q = details.head(store, "quantities", details.DETAIL_ROWS)
+        f = details.head(store, "flags", max(0, details.DETAIL_ROWS - len(cross)))
+        f = pd.concat([x for x in (f, cross) if len(x)] or [f], ignore_index=True)
+        return mask_frame(q, fn), mask_frame(f, fn)
+
+    cons = Consolidation(
+        units=units, documents=mask_frame(docs, fn), aggregates=aggs, gaps=gap_df,
+        problems=mask_frame(probs, fn), unmatched=mask_frame(unmatched, fn), run=run,
+        detail=detail, heads=first_rows)
+    if heads:
+        cons.read_heads()
+    return cons
 
 
 def _focus(rdocs: pd.DataFrame, plan: pd.DataFrame) -> tuple[int | None, pd.DataFrame]:

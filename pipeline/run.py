@@ -308,7 +308,8 @@ def main(args) -> int:
                "n_failed": len(failed), "inputs": list(args.inputs)}
         store.settle()
         cores = resolve_workers(args.workers) if args.engine == "local" else 1
-        cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores)
+        cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores,
+                                   heads=False)  # read once Parquet's sort is done
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         cons.run["n_documents"] = len(cons.documents)
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
@@ -316,11 +317,13 @@ def main(args) -> int:
                          n_failed=len(failed))
         parallel = cores > 1 and cons.counts()["quantities"] <= PARALLEL_RENDER_ROWS
         if parallel:
+            cons.read_heads()
             with store.lean():  # the renderers fork now
                 rendered = _start_render(cons, outdir, cores)
         else:
             _release_memory()  # the build's garbage, before Parquet's sort needs room
         data_error = _render_one(*_DATA, outdir, cons)
+        cons.read_heads()  # (if not read yet) the first rows for Excel, Word and HTML
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
     if not parallel:  # one worker, or a large corpus (the smaller peak): one at a time

@@ -136,3 +136,19 @@ def test_report_clauses_read_twice_or_kept_are_the_same(store):
     assert len(passes[0]) > 5 and set(passes[0]["unit_id"]) >= {"A", "B"}
     for p in passes[1:]:
         pd.testing.assert_frame_equal(passes[0], p)
+
+
+def test_first_rows_left_in_the_store_are_read_later_the_same(store):
+    """build(heads=False) leaves the first rows of quantities and flags in the store (the
+    run reads them once Parquet's sort is done); read_heads gives what build reads."""
+    from pipeline import consolidation
+
+    now = consolidation.build(store)
+    later = consolidation.build(store, heads=False)
+    assert later.heads is not None and len(later.quantities) == len(later.flags) == 0
+    later.read_heads()
+    assert later.heads is None and len(now.quantities) > 2 and len(now.flags) > 2
+    pd.testing.assert_frame_equal(later.quantities, now.quantities)
+    pd.testing.assert_frame_equal(later.flags, now.flags)
+    later.read_heads()  # a second call changes nothing
+    pd.testing.assert_frame_equal(later.flags, now.flags)
