@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.store_reads import read_frame, to_frame
+from pipeline.store_reads import read_frame, temp_table, to_frame
 
 #: Rows of each detail table held for Excel, Word and HTML; the Parquet files have them all.
 DETAIL_ROWS = 100_000
@@ -34,11 +34,7 @@ _SQL = {"quantities": f"SELECT * FROM ({QUANTITIES})",
 def register_meta(store, meta: pd.DataFrame) -> None:
     """Store ``meta`` (columns :data:`META`, one row per current document) as the connection's
     temporary table ``cur_meta``, which the queries here join."""
-    store.con.register("_cur_meta_df", meta[META])
-    try:
-        store.con.execute("CREATE OR REPLACE TEMP TABLE cur_meta AS SELECT * FROM _cur_meta_df")
-    finally:
-        store.con.unregister("_cur_meta_df")
+    temp_table(store, "cur_meta", meta[META])
 
 
 def counted_quantities(store):

@@ -36,6 +36,16 @@ def sql_list(values) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) or "NULL"
 
 
+def temp_table(store, name: str, frame: pd.DataFrame) -> None:
+    """Store ``frame`` as the connection's temporary table ``name`` (replacing it), for
+    queries to join."""
+    store.con.register("_temp_table_df", frame)
+    try:
+        store.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _temp_table_df')
+    finally:
+        store.con.unregister("_temp_table_df")
+
+
 def frames_by(reader, key: str):
     """(value, frame) for each run of equal ``key`` in an Arrow record-batch ``reader``
     sorted by it; each frame (:func:`to_frame`, without ``key``) is built once its run ends,

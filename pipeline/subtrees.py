@@ -115,14 +115,11 @@ def read_by_chunk(store, sql: str, assignment: pd.DataFrame, params: list | None
                   rows: int = 65536):
     """(chunk, frame) for each chunk of ``assignment`` (unit_id, chunk), in chunk order:
     ``sql`` is a query that joins the temporary table ``chunk_of`` (unit_id, chunk) and
-    selects ``chunk AS _chunk``, ordered by it first (``params``: its parameters).  One query, read a chunk at a time
-    (the store's connection serves nothing else until the last chunk is read)."""
-    from pipeline.store_reads import frames_by
+    selects ``chunk AS _chunk``, ordered by it first (``params``: its parameters).  One
+    query, read a chunk at a time (the store's connection serves nothing else until the
+    last chunk is read)."""
+    from pipeline.store_reads import frames_by, temp_table
 
-    store.con.register("_chunk_df", assignment[["unit_id", "chunk"]])
-    try:
-        store.con.execute("CREATE OR REPLACE TEMP TABLE chunk_of AS SELECT * FROM _chunk_df")
-    finally:
-        store.con.unregister("_chunk_df")
+    temp_table(store, "chunk_of", assignment[["unit_id", "chunk"]])
     yield from frames_by(store.con.sql(sql, params=params or None).to_arrow_reader(rows),
                          "_chunk")
