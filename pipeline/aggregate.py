@@ -169,33 +169,51 @@ def aggregates(quantities: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def subtree_aggregates(units: pd.DataFrame, weights: dict[str, int], load,
-                       budget: int | None = None) -> pd.DataFrame:
+                       budget: int | None = None, sink=None) -> pd.DataFrame | None:
     """:func:`aggregates`, rolled up a chunk of whole subtrees at a time
     (:func:`pipeline.subtrees.partition`; ``weights``: own rows per unit): ``load`` (a
     :data:`pipeline.subtrees.Loader`) yields each chunk's scope ``own`` rows.  Only a chunk's
-    figures and the upper units' children's are held while rolling up."""
+    figures and the upper units' children's are held while rolling up.  With ``sink``, each
+    chunk's rows (typed, not yet in table order) are passed to it as they are made and
+    nothing is returned."""
+    pieces = _subtree_pieces(units, weights, load, budget)
+    if sink is None:
+        return _table(list(pieces))
+    for piece in pieces:
+        if len(piece):
+            sink(_typed(piece))
+    return None
+
+
+def _subtree_pieces(units: pd.DataFrame, weights: dict[str, int], load, budget: int | None):
+    """The frames of :func:`subtree_aggregates`, a chunk's at a time."""
     from pipeline.subtrees import partition
 
     parents = _parents(units, weights)
     part = partition(parents, weights, budget)
     upper = set(part.upper)
-    frames, seeds, top_own = [], {}, pd.DataFrame(columns=_KEY + _VALS)
+    seeds, top_own = {}, pd.DataFrame(columns=_KEY + _VALS)
     for chunk, own in load(part.frame()):
-        frames.append(own.assign(scope="own"))
+        yield own.assign(scope="own")
         if chunk == 0:
             top_own = own
             continue
         members = set(part.chunks[chunk - 1])
         children, effective = _roll(_by_unit(own), {
             u: (parents[u] if parents.get(u) in members else None) for u in members})
-        frames.append(_rows(children).assign(scope="children"))
+        yield _rows(children).assign(scope="children")
         seeds.update((u, effective[u]) for u in members if parents.get(u) in upper)
     children, _ = _roll(_by_unit(top_own), {**{u: parents.get(u) for u in upper},
                                             **{u: parents[u] for u in seeds}}, seeds)
-    return _table(frames + [_rows(children).assign(scope="children")])
+    yield _rows(children).assign(scope="children")
 
 
-def stored_aggregates(store, units: pd.DataFrame, budget: int | None = None) -> pd.DataFrame:
+#: The aggregates table's order (:func:`_table`), in SQL.
+ORDER = "unit_id, scope, year NULLS FIRST, category, kind"
+
+
+def stored_aggregates(store, units: pd.DataFrame, budget: int | None = None,
+                      sink=None) -> pd.DataFrame | None:
     """:func:`subtree_aggregates` of the store's counted quantities: scope ``own`` is summed
     by DuckDB into a temporary table, read back a chunk at a time."""
     from pipeline import details
@@ -209,22 +227,27 @@ def stored_aggregates(store, units: pd.DataFrame, budget: int | None = None) -> 
     sql = ("SELECT o.*, c.chunk AS _chunk FROM own_agg o JOIN chunk_of c USING (unit_id) "
            "ORDER BY c.chunk, o.unit_id, o.year NULLS FIRST, o.category, o.kind")
     try:
-        return subtree_aggregates(units, weights,
-                                  lambda assignment: read_by_chunk(store, sql, assignment), budget)
+        return subtree_aggregates(units, weights, lambda assignment: read_by_chunk(
+            store, sql, assignment), budget, sink)
     finally:
         store.con.execute("DROP TABLE IF EXISTS own_agg")
 
 
-def _table(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Scope own and children rows as the aggregates table, sorted."""
-    frames = [f for f in frames if len(f)]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=_KEY + _VALS + ["scope"])
+def _typed(out: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the aggregates table with its columns and types."""
+    out = out.copy()
     for c in ("n_exact", "n_approx", "n_redacted", "n_units"):
         out[c] = out[c].astype(int)
     for c in ("exact_sum", "low_sum", "high_sum"):
         out[c] = out[c].astype(float)
     out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
-    out = out[COLUMNS["aggregates"] + ["n_units"]]
+    return out[COLUMNS["aggregates"] + ["n_units"]]
+
+
+def _table(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Scope own and children rows as the aggregates table, sorted (:data:`ORDER`)."""
+    frames = [f for f in frames if len(f)]
+    out = _typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=_KEY + _VALS + ["scope"]))
     return out.sort_values(["unit_id", "scope", "year", "category", "kind"],
                            na_position="first").reset_index(drop=True)

@@ -13,9 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import details
+from pipeline import details, summaries
 from pipeline.forked import Deferred
-from pipeline.store_reads import Texts, read_frame, report_clause_chunks, rows_of, sql_list
+from pipeline.staging import Stager
+from pipeline.summaries import Summaries
+from pipeline.store_reads import (Texts, read_frame, report_clause_chunks, rows_of, sql_list,
+                                   temp_table)
 
 #: Column order of every table (the contract shared with the renderers and exports).
 COLUMNS: dict[str, list[str]] = {
@@ -76,6 +79,9 @@ class Consolidation:
     #: ``heads()`` gives those first rows (quantities, flags) when :func:`build` left them in
     #: the store; :meth:`read_heads` reads them.
     heads: Callable[[], tuple] | None = field(default=None, repr=False, compare=False)
+    #: Totals and the first lines of each group over the whole per-unit tables (set by
+    #: :func:`build`, from the store; else made from the tables here when first asked for).
+    summary: Summaries | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -90,11 +96,19 @@ class Consolidation:
             self.quantities, self.flags, self.heads = conform(q, "quantities"), conform(
                 f, "flags"), None
 
+    def summaries(self) -> Summaries:
+        """What the outputs say about the whole aggregates, gaps and problems
+        (:mod:`pipeline.summaries`)."""
+        if self.summary is None:
+            self.summary = summaries.of_frames(self.aggregates, self.gaps, self.problems)
+        return self.summary
+
     def counts(self) -> dict[str, Any]:
         """Counts over every quantity and flag of the run: ``quantities``, ``approx``,
         ``redacted``, ``targets`` (role target or plan), ``flags`` and ``flag_types`` (type ->
-        count, most frequent first); from the store when built from one, since the tables may
-        hold only their first rows."""
+        count, most frequent first), and the rows of ``aggregates``, ``gaps`` and
+        ``problems``; from the store when built from one, since the tables may hold only
+        their first rows."""
         q, f, c = self.quantities, self.flags, self.run.get("counts")
         if c:
             out = {**c, "flags": sum(c["flag_types"].values())}
@@ -102,7 +116,8 @@ class Consolidation:
             yes = lambda col: int(q[col].fillna(False).astype(bool).sum()) if len(q) else 0  # noqa: E731
             out = {"quantities": len(q), "approx": yes("approx"), "redacted": yes("redacted"),
                    "targets": int(q["role"].astype(str).isin(["target", "plan"]).sum()),
-                   "flags": len(f)}
+                   "flags": len(f), **{name: len(getattr(self, name))
+                                       for name in ("aggregates", "gaps", "problems")}}
         types = (f["type"].value_counts().items() if len(f) >= out["flags"] else
                  sorted(c["flag_types"].items(), key=lambda kv: -kv[1]))
         out["flag_types"] = {t: int(n) for t, n in types}
@@ -242,25 +257,26 @@ def build(store, show_names: bool = False, run: dict | None = None,
     rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
     rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
     year, gdocs = _focus(rdocs, plan)
-    # plan coverage first: with several workers, a forked child computes it meanwhile
-    coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
-    aggs = aggregate.stored_aggregates(store, units)
-    gap_frames, plan_info = _gap_lists(gdocs, units, plan, store, coverage)
-    meta = docs[["doc_id", "unit_id"]]
-    probs = rows_of(store, "problems", rel_ids).merge(meta, on="doc_id")
-    cross = subtree_checks.stored_cross_flags(docs[docs["doc_id"].isin(set(rel_ids))],
-                                              units, store)
-    gap_frames = [g.result() if isinstance(g, Deferred) else g for g in gap_frames]
-    gap_df = pd.concat([g for g in gap_frames if len(g)] or [gap_frames[0]], ignore_index=True)
-    themes = gaps.problem_themes(probs, units)
-
     fn = (lambda s: s) if show_names else masker(set(store.df(
         "SELECT DISTINCT substr(d.text, c.start + 1, c.\"end\" - c.start) AS name FROM "
         "child_names c JOIN documents d USING (doc_id) WHERE NOT d.superseded")["name"]))
-    gap_df, themes = mask_frame(gap_df, fn), mask_frame(themes, fn)
-    store.replace_derived({"units": units, "doc_units": matches, "aggregates": aggs,
-                           "gaps": gap_df, "problem_themes": themes}, cross)
-    counts = details.counts(store)
+    # the per-unit tables go to the store as they are made, a chunk of units at a time
+    with Stager(store) as stager:  # dropped if the build fails before it is copied
+        gap_sink = lambda f: stager.add("gaps", mask_frame(f, fn))  # noqa: E731
+        # plan coverage first: with several workers, a forked child computes it meanwhile
+        coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
+        aggregate.stored_aggregates(store, units, sink=lambda f: stager.add("aggregates", f))
+        pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
+        cross = subtree_checks.stored_cross_flags(docs[docs["doc_id"].isin(set(rel_ids))],
+                                                  units, store)
+        if pending is not None:
+            gap_sink(pending.result())
+        temp_table(store, "cur_units", units[["unit_id", "unit_name"]])
+        themes = mask_frame(read_frame(store, gaps.THEMES.format(p=f"({details.PROBLEMS})",
+                                                                 n="cur_units")), fn)
+        store.replace_derived({"units": units, "doc_units": matches, "problem_themes": themes},
+                              cross, stager, {"aggregates": aggregate.ORDER, "gaps": _GAP_ORDER})
+    counts = {**details.counts(store), **details.table_counts(store)}
     for t, n in cross["type"].value_counts().items():
         counts["flag_types"][t] = counts["flag_types"].get(t, 0) + int(n)
     unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]
@@ -271,7 +287,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
     masked_cross = mask_frame(cross, fn)
 
     def detail(name: str):
-        """Every row of ``name`` ('quantities' or 'flags'), masked, as Arrow tables."""
+        """Every row of ``name`` (one of :data:`details.STREAMED`), masked, as Arrow tables."""
         return details.detail_tables(store, name, fn, masked_cross if name == "flags" else None)
 
     def first_rows():
@@ -280,10 +296,18 @@ def build(store, show_names: bool = False, run: dict | None = None,
         f = pd.concat([x for x in (f, cross) if len(x)] or [f], ignore_index=True)
         return mask_frame(q, fn), mask_frame(f, fn)
 
+    n = details.DETAIL_ROWS
+    ordered = "(SELECT *, rowid AS _row FROM {})"
+    summary = summaries.of_store(store, {
+        "aggregates": ordered.format("aggregates"), "gaps": ordered.format("gaps"),
+        "problems": f"(SELECT *, row_number() OVER (ORDER BY doc_id, idx) AS _row "
+                    f"FROM ({details.PROBLEMS}))"}, fn)
     cons = Consolidation(
-        units=units, documents=mask_frame(docs, fn), aggregates=aggs, gaps=gap_df,
-        problems=mask_frame(probs, fn), unmatched=mask_frame(unmatched, fn), run=run,
-        detail=detail, heads=first_rows)
+        units=units, documents=mask_frame(docs, fn),
+        aggregates=details.head(store, "aggregates", n), gaps=details.head(store, "gaps", n),
+        problems=mask_frame(details.head(store, "problems", n), fn),
+        unmatched=mask_frame(unmatched, fn), run=run, detail=detail, heads=first_rows,
+        summary=summary)
     if heads:
         cons.read_heads()
     return cons
@@ -300,38 +324,50 @@ def _focus(rdocs: pd.DataFrame, plan: pd.DataFrame) -> tuple[int | None, pd.Data
     return focus, (rdocs[(years.isna() | (years == focus)).to_numpy()] if focus else rdocs)
 
 
+#: The gaps table's order: the gap lists in turn, each by unit, a unit's rows as made.
+_GAP_ORDER = ("CASE gap_type WHEN 'plan_item_uncovered' THEN 0 WHEN 'target_unmet' THEN 1 "
+              "WHEN 'missing_metric' THEN 2 ELSE 3 END, unit_id, _seq")
+
+
 def _gap_lists(gdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, store,
-               coverage: tuple | None) -> tuple[list, dict | None]:
-    """The four gap lists over the reports of the focus year ``gdocs``; ``coverage`` is
-    :func:`_coverage`'s (None without a plan)."""
+               coverage: tuple | None, sink) -> tuple[Deferred | None, dict | None]:
+    """The four gap lists over the reports of the focus year ``gdocs``, passed to ``sink``
+    a frame at a time as they are made; ``coverage`` is :func:`_coverage`'s (None without a
+    plan).  Returns plan coverage when a forked child is still computing it, and the
+    plan's summary."""
     from pipeline import gaps
 
     reporting = sorted(set(gdocs["unit_id"]))
     rids = list(gdocs["doc_id"])
+    pending, info = None, None
+    if len(plan):
+        p = plan.iloc[0]
+        pq = rows_of(store, "quantities", list(plan["doc_id"]))
+        pq = pq[pq["role"] == "target"]
+        covered, n_items = coverage
+        if isinstance(covered, Deferred):
+            pending = covered
+        else:
+            for frame in covered:
+                sink(frame)
+        gaps.stored_targets_unmet(store, pq, rids, reporting, sink)
+        info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
+                else int(p["year"]), "n_items": n_items, "n_targets": len(pq)}
     stated = read_frame(store, "SELECT unit_id, kind, role, redacted, count(*) AS n FROM "
                         f"({details.QUANTITIES}) WHERE counted AND role = 'achieved' AND kind IN "
                         f"({sql_list(gaps.METRICS)}) AND doc_id IN (SELECT unnest(?::VARCHAR[])) "
                         "GROUP BY ALL ORDER BY ALL", [rids])
-    frames = [gaps.missing_metrics(stated, reporting),
-              gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting)))]
-    if not len(plan):
-        return frames, None
-    p = plan.iloc[0]
-    pq = rows_of(store, "quantities", list(plan["doc_id"]))
-    pq = pq[pq["role"] == "target"]
-    covered, n_items = coverage
-    frames[:0] = [covered, gaps.stored_targets_unmet(store, pq, rids, reporting)]
-    info = {"source": p["source"], "title": p["title"], "year": None if pd.isna(p["year"])
-            else int(p["year"]), "n_items": n_items, "n_targets": len(pq)}
-    return frames, info
+    sink(gaps.missing_metrics(stated, reporting))
+    sink(gaps.missing_submissions(units.assign(has_report=units["unit_id"].isin(reporting))))
+    return pending, info
 
 
-def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store,
-              fork: bool) -> tuple[pd.DataFrame | Deferred, int]:
-    """Plan coverage of the reports ``gdocs``, and the plan's number of items.  With
-    ``fork``, the report clauses are read now (when they fit in ``KEEP_CHARS`` characters)
-    and scored in a forked child (a Deferred); otherwise (or for a larger corpus, whose
-    clauses are streamed twice from the store) now, in this process."""
+def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store, fork: bool) -> tuple:
+    """Plan coverage of the reports ``gdocs`` (frames of its rows), and the plan's number
+    of items.  With ``fork``, the report clauses are read now (when they fit in
+    ``KEEP_CHARS`` characters) and scored in a forked child (a Deferred of one frame);
+    otherwise (or for a larger corpus, whose clauses are streamed twice from the store) the
+    frames are made as they are read, in this process."""
     from pipeline import gaps
 
     p = plan.iloc[0]
@@ -343,4 +379,4 @@ def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store,
         frames = list(clauses())
         return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
                         fork=True), len(items)
-    return gaps.plan_coverage(items, clauses, reporting), len(items)
+    return gaps.coverage_frames(items, clauses, reporting), len(items)

@@ -25,10 +25,20 @@ META = ["doc_id", "unit_id", "year", "doc_type", "source", "relevant", "counted"
 #: Every quantity of the current documents, with its document's unit, year and counted flag.
 QUANTITIES = ("SELECT q.*, m.unit_id, m.year, m.doc_type, m.source, m.relevant, m.counted "
               "FROM quantities q JOIN cur_meta m USING (doc_id)")
-_ORDER = {"quantities": " ORDER BY doc_id, q_index", "flags": " ORDER BY doc_id, idx"}
+#: The problems of the counted documents, with their unit.
+PROBLEMS = ("SELECT p.*, m.unit_id FROM problems p JOIN cur_meta m USING (doc_id) "
+            "WHERE m.counted")
+_ORDER = {"quantities": " ORDER BY doc_id, q_index", "flags": " ORDER BY doc_id, idx",
+          "problems": " ORDER BY doc_id, idx", "aggregates": " ORDER BY rowid",
+          "gaps": " ORDER BY rowid"}
 _SQL = {"quantities": f"SELECT * FROM ({QUANTITIES})",
         "flags": "SELECT f.*, m.unit_id, m.source FROM flags f JOIN cur_meta m USING (doc_id) "
-                 "WHERE f.origin = 'document'"}
+                 "WHERE f.origin = 'document'",
+        "problems": PROBLEMS, "aggregates": "SELECT * FROM aggregates",
+        "gaps": "SELECT * FROM gaps"}
+#: The tables read from the store in full only as a stream (the derived ones in the order
+#: the consolidation wrote them).
+STREAMED = tuple(_SQL)
 
 
 def register_meta(store, meta: pd.DataFrame) -> None:
@@ -70,8 +80,14 @@ def weights(store, where: str, doc_ids: list[str] | None = None) -> dict[str, in
 
 
 def head(store, name: str, limit: int) -> pd.DataFrame:
-    """The first ``limit`` rows of detail table ``name`` ('quantities' or 'flags')."""
+    """The first ``limit`` rows of table ``name`` (one of :data:`STREAMED`)."""
     return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {max(0, int(limit))}")
+
+
+def table_counts(store) -> dict[str, int]:
+    """Rows of the consolidation's per-unit tables: aggregates, gaps, problems."""
+    return {name: store.con.execute(f"SELECT count(*) FROM ({_SQL[name]})").fetchall()[0][0]
+            for name in ("aggregates", "gaps", "problems")}
 
 
 def counts(store) -> dict[str, int]:
@@ -87,7 +103,7 @@ def counts(store) -> dict[str, int]:
 
 def detail_tables(store, name: str, fn: Callable, extra: pd.DataFrame | None = None,
                   rows: int = 16384) -> Iterator[pa.Table]:
-    """Every row of detail table ``name`` in order (then the rows of ``extra``, e.g. the
+    """Every row of table ``name`` (of :data:`STREAMED`) in order (then the rows of ``extra``, e.g. the
     cross-document flags), masked by ``fn`` (:func:`pipeline.consolidation.mask_frame`), as
     Arrow tables of up to ``rows`` rows with the contract's column order and the store's
     types; the whole result is never held.  The store's connection serves nothing else until

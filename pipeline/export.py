@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.consolidation import Consolidation
 
-DETAIL_TABLES = ("quantities", "flags")
+DETAIL_TABLES = ("quantities", "flags", "aggregates", "gaps", "problems")
 TABLES = ("documents", "quantities", "aggregates", "gaps", "problems", "flags", "units",
           "unmatched")
 
@@ -44,8 +44,9 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_parquet(cons: Consolidation, folder: str | Path) -> list[Path]:
     """Write ``folder/<table>.parquet`` for every table; returns the paths written.  When the
-    consolidation was built from a store (``cons.detail``), quantities and flags are streamed
-    from it a batch at a time, so the files hold every row whatever the tables keep."""
+    consolidation was built from a store (``cons.detail``), the tables of
+    :data:`DETAIL_TABLES` are streamed from it a batch at a time, so the files hold every row
+    whatever the tables keep."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []

@@ -130,8 +130,18 @@ def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.Dat
     twice (the idf, then the scores), so the clauses are never all held.  When the function's
     ``by_unit`` is true (each unit's clauses all in one frame), a unit's rows are made once
     its frame is scored, so only one frame's units are held."""
-    if not items or not unit_ids:
+    frames = [f for f in coverage_frames(items, clauses, unit_ids) if len(f)]
+    if not frames:
         return pd.DataFrame(columns=GAP_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values("unit_id", kind="stable").reset_index(drop=True)
+
+
+def coverage_frames(items: list[PlanItem], clauses, unit_ids: list[str]):
+    """:func:`plan_coverage`'s rows as frames, as they are made (each unit's rows in one
+    frame, in item order; the frames not in unit order)."""
+    if not items or not unit_ids:
+        return
     chunks = clauses if callable(clauses) else (lambda: iter([clauses]))
     probes = [(j, p) for j, it in enumerate(items) for p in _probes(it)]
     sim = Similarity([p for _, p in probes], [j for j, _ in probes])
@@ -150,18 +160,17 @@ def plan_coverage(items: list[PlanItem], clauses, unit_ids: list[str]) -> pd.Dat
     wanted, by_unit = set(unit_ids), bool(getattr(clauses, "by_unit", False))
     top: dict[str, np.ndarray] = {}    # per unit: the best score per item so far
     near: dict[str, list[str]] = {}    # per unit: where each best score was first met
-    rows: list[tuple] = []
     for i, c in enumerate(chunks()):
         if len(c):
             texts = kept[i] if i < len(kept) else c["text"].tolist()
             _best_per_unit(items, c, sim.best(texts), top, near)
         if by_unit:  # these units are complete
-            rows += _uncovered(items, top, near, wanted & set(top))
+            yield pd.DataFrame(_uncovered(items, top, near, wanted & set(top)),
+                               columns=GAP_COLUMNS)
             wanted -= set(top)
             top, near = {}, {}
-    rows += _uncovered(items, top, near, wanted)  # the rest, and units without a clause
-    out = pd.DataFrame(rows, columns=GAP_COLUMNS)
-    return out.sort_values("unit_id", kind="stable").reset_index(drop=True)
+    # the rest, and units without a clause
+    yield pd.DataFrame(_uncovered(items, top, near, wanted), columns=GAP_COLUMNS)
 
 
 def _uncovered(items: list[PlanItem], top: dict, near: dict, units: set) -> list[tuple]:
@@ -299,10 +308,11 @@ def targets_unmet(targets: pd.DataFrame, achieved: pd.DataFrame, unit_ids: list[
 
 
 def stored_targets_unmet(store, targets: pd.DataFrame, doc_ids: list[str],
-                         unit_ids: list[str]) -> pd.DataFrame:
+                         unit_ids: list[str], sink=None) -> pd.DataFrame | None:
     """:func:`targets_unmet` over the achieved figures of the store's documents ``doc_ids``
     of the kinds the targets ask, read a chunk of units at a time (every check is within
-    one unit)."""
+    one unit).  With ``sink``, each chunk's rows are passed to it as they are made (each
+    chunk in unit order) and nothing is returned."""
     from pipeline import details
     from pipeline.store_reads import sql_list
     from pipeline.subtrees import partition
@@ -311,9 +321,13 @@ def stored_targets_unmet(store, targets: pd.DataFrame, doc_ids: list[str],
     columns = ["doc_id", "unit_id", "role", "kind", "redacted", "low", "high", "subject",
                "category", "unit"]
     part = partition({}, details.weights(store, where, doc_ids))
-    frames = [targets_unmet(targets, q, unit_ids) for _, q in
-              details.slim_by_chunk(store, columns, where, part.frame(), doc_ids)]
-    frames = [f for f in frames if len(f)]
+    made = (targets_unmet(targets, q, unit_ids) for _, q in
+            details.slim_by_chunk(store, columns, where, part.frame(), doc_ids))
+    if sink is not None:
+        for f in made:
+            sink(f)
+        return None
+    frames = [f for f in made if len(f)]
     if not frames:
         return pd.DataFrame(columns=GAP_COLUMNS)
     out = pd.concat(frames, ignore_index=True)
@@ -329,17 +343,35 @@ def missing_submissions(units: pd.DataFrame) -> pd.DataFrame:
                          for u, n in zip(miss["unit_id"], miss["unit_name"])], columns=GAP_COLUMNS)
 
 
+#: Problem themes over relations ``{p}`` (theme, unit_id: one row per problem) and ``{n}``
+#: (unit_id, unit_name): theme, n_units, n_mentions, units ("、"-joined unit names, in unit
+#: order; a unit without a name by its id), most units first.
+THEMES = """
+WITH t AS (SELECT coalesce(theme, 'other') AS theme, unit_id FROM {p}),
+u AS (SELECT DISTINCT theme, unit_id FROM t WHERE unit_id IS NOT NULL),
+named AS (SELECT u.theme, count(*) AS n_units, string_agg(coalesce(nullif(n.unit_name, ''),
+            u.unit_id), '、' ORDER BY u.unit_id) AS units
+          FROM u LEFT JOIN (SELECT DISTINCT ON (unit_id) unit_id, unit_name FROM {n}) n
+          USING (unit_id) GROUP BY u.theme)
+SELECT theme, coalesce(named.n_units, 0) AS n_units, m.n_mentions,
+       coalesce(named.units, '') AS units
+FROM (SELECT theme, count(*) AS n_mentions FROM t GROUP BY theme) m LEFT JOIN named USING (theme)
+ORDER BY n_units DESC, n_mentions DESC, theme"""
+
+
 def problem_themes(problems: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """theme, n_units, n_mentions, units ("、"-joined unit names), most units first."""
-    cols = ["theme", "n_units", "n_mentions", "units"]
+    """theme, n_units, n_mentions, units ("、"-joined unit names), most units first
+    (:data:`THEMES` over the frames)."""
+    import duckdb
+
     if not len(problems):
-        return pd.DataFrame(columns=cols)
-    names = dict(zip(units["unit_id"], units["unit_name"]))
-    p = problems.assign(theme=problems["theme"].fillna("other"))
-    rows = []
-    for theme, g in p.groupby("theme", sort=True):
-        ids = sorted(set(g["unit_id"].dropna()))
-        rows.append((theme, len(ids), len(g), "、".join(names.get(u) or u for u in ids)))
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values(["n_units", "n_mentions", "theme"], ascending=[False, False, True]
-                           ).reset_index(drop=True)
+        return pd.DataFrame(columns=["theme", "n_units", "n_mentions", "units"])
+    con = duckdb.connect()
+    try:
+        con.register("p", pd.DataFrame({"theme": problems["theme"].astype(object),
+                                        "unit_id": problems["unit_id"].astype(object)}))
+        con.register("n", pd.DataFrame({"unit_id": units["unit_id"].astype(object),
+                                        "unit_name": units["unit_name"].astype(object)}))
+        return con.execute(THEMES.format(p="p", n="n")).df()
+    finally:
+        con.close()

@@ -25,14 +25,15 @@ from docx.table import _Cell
 from lxml import etree
 
 from pipeline import labels_zh as zh
+from pipeline import summaries
 from pipeline.consolidation import Consolidation
 from pipeline.render_xlsx import category_totals, cell_value
 
 FONT = "宋体"
 _NUM = "一二三四五六七八九十"
-MAX_QUOTES = 3  # problem statements quoted per theme
-MAX_GAP_LINES = 200  # gaps listed per gap type (all of them are in consolidated.xlsx)
-MAX_UNIT_ROWS = 200  # rows of a category's table of units (all of them: sheet 层级汇总)
+MAX_QUOTES = summaries.QUOTES  # problem statements quoted per theme
+MAX_GAP_LINES = summaries.GAP_LINES  # gaps listed per gap type (all: consolidated.xlsx)
+MAX_UNIT_ROWS = summaries.UNIT_ROWS  # rows of a category's table of units (all: 层级汇总)
 KIND_ORDER = list(zh.KIND)
 NUMS = ["exact_sum", "low_sum", "high_sum", "n_exact", "n_approx", "n_redacted"]
 
@@ -249,13 +250,16 @@ def _key(v: Any) -> Any:
     return None if zh.is_missing(v) else v
 
 
-def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
+def _unit_table(doc, own: pd.DataFrame, names: dict[str, str], count) -> None:
     """One row per unit (and year, when several years are present), one column per kind.
 
-    ``own`` holds numeric sums (see :func:`_numeric`); all cells are summed in one group-by
-    and the rows are appended by :class:`_Rows`."""
+    ``own`` holds numeric sums (see :func:`_numeric`) of the category's first units,
+    ``count`` its ``n_years``, ``n_unit_years`` and ``n_units``
+    (:mod:`pipeline.summaries`); all cells are summed in one group-by and the rows are
+    appended by :class:`_Rows`."""
     kinds = _kinds(own["kind"])
-    several_years = own["year"].nunique(dropna=False) > 1
+    several_years = int(count.n_years) > 1
+    n_rows = int(count.n_unit_years if several_years else count.n_units)
     lead = ["单位", "年度"] if several_years else ["单位"]
     table = doc.add_table(rows=1, cols=len(lead) + len(kinds))
     table.style = "Table Grid"
@@ -273,16 +277,16 @@ def _unit_table(doc, own: pd.DataFrame, names: dict[str, str]) -> None:
             [names[str(key[0])] if str(key[0]) in names else _text(key[0]) or "（未匹配单位）"]
             + ([_year_label(key[1])] if several_years else []) + [texts.get(k) for k in kinds]
             for key, texts in shown])
-    if len(rows) > MAX_UNIT_ROWS:
-        doc.add_paragraph(f"（以上仅列出前{MAX_UNIT_ROWS}行，共{len(rows)}行；"
+    if n_rows > MAX_UNIT_ROWS:
+        doc.add_paragraph(f"（以上仅列出前{MAX_UNIT_ROWS}行，共{n_rows}行；"
                           "完整表格见汇总表“层级汇总”。）")
 
 
 def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
     doc.add_heading("一、各类工作开展情况", level=1)
     totals = _numeric(category_totals(cons))
-    agg = cons.aggregates
-    own = _numeric(agg[agg["scope"].astype(str) == "own"])
+    own = _numeric(cons.summaries().unit_rows)
+    counts = cons.summaries().unit_counts.set_index("category")
     own_cat, tot_cat = own["category"].astype(str), totals["category"].astype(str)
     cats = _category_order(totals["category"])
     if not cats:
@@ -293,7 +297,7 @@ def _categories_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
         doc.add_heading(f"（{_cn_index(i)}）{label}", level=2)
         rows = totals[tot_cat == cat]
         doc.add_paragraph(_category_sentence(label, rows))
-        _unit_table(doc, own[own_cat == cat], names)
+        _unit_table(doc, own[own_cat == cat], names, counts.loc[cat])
     n_targets = cons.counts()["targets"]
     if n_targets:
         doc.add_paragraph(f"另有{n_targets}处数字为目标或计划数，未计入以上完成数（见汇总表“数量明细”）。")
@@ -306,43 +310,41 @@ def _unit_name(unit_id, names: dict[str, str]) -> str:
 
 def _problems_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
     doc.add_heading("二、存在的主要问题", level=1)
-    probs = cons.problems
-    if not len(probs):
+    themes, quotes = cons.summaries().themes, cons.summaries().quotes
+    if not len(themes):
         doc.add_paragraph("各单位材料中未见专门的问题表述。")
         return
-    summary = (probs.assign(unit=probs["unit_id"].map(lambda u: _unit_name(u, names)))
-               .groupby("theme", sort=False)["unit"].agg(lambda s: list(dict.fromkeys(s))))
-    order = sorted(summary.index, key=lambda t: (t == "other", -len(summary[t]), str(t)))
-    for i, theme in enumerate(order):
-        units = summary[theme]
-        title = "其他问题" if theme == "other" else _text(theme)
-        doc.add_paragraph(f"{_cn_index(i)}是{title}。共{len(units)}个单位反映：{'、'.join(units)}。")
-        quotes = probs[probs["theme"] == theme]["text"].map(_text).drop_duplicates().head(MAX_QUOTES)
-        for q in quotes:
+    order = sorted(themes.itertuples(), key=lambda r: (r.theme == "other", -r.n_units, str(r.theme)))
+    for i, r in enumerate(order):
+        units = "、".join(_unit_name(u, names) for u in r.unit_ids)
+        more = "等" if r.n_units > len(r.unit_ids) else ""
+        title = "其他问题" if r.theme == "other" else _text(r.theme)
+        said = f"共{r.n_units}个单位反映：{units}{more}。" if r.n_units else ""
+        doc.add_paragraph(f"{_cn_index(i)}是{title}。{said}")
+        for q in quotes[quotes["theme"] == r.theme]["text"].map(_text).drop_duplicates():
             _bullet(doc, f"“{q}”")
 
 
 def _gaps_part(doc, cons: Consolidation, names: dict[str, str]) -> None:
     doc.add_heading("三、工作缺口", level=1)
-    gaps = cons.gaps
-    if not len(gaps):
+    s = cons.summaries()
+    if not len(s.gap_types):
         doc.add_paragraph("未发现工作缺口。")
         return
-    for i, (gtype, grp) in enumerate(gaps.groupby("gap_type", sort=False)):
-        doc.add_heading(f"（{_cn_index(i)}）{zh.label('gap_type', gtype)}（{len(grp)}项）", level=2)
-        items = grp["item"].map(lambda v, g=gtype: zh.label("metric", v) if g == "missing_metric"
-                                else _text(v))
-        if len(grp) > MAX_GAP_LINES and items.nunique() < len(grp):
-            counts = items.value_counts(sort=True)  # the most frequent first
+    for i, g in enumerate(s.gap_types.itertuples()):
+        gtype, n = g.gap_type, int(g.n)
+        label = (lambda v: zh.label("metric", v)) if gtype == "missing_metric" else _text
+        doc.add_heading(f"（{_cn_index(i)}）{zh.label('gap_type', gtype)}（{n}项）", level=2)
+        if n > MAX_GAP_LINES and int(g.n_items) < n:  # the most frequent first
+            items = s.gap_items[s.gap_items["gap_type"] == gtype]
             doc.add_paragraph("按项目统计：" + "；".join(
-                f"{k}（{n}个单位）" for k, n in counts.head(MAX_GAP_LINES).items()) + "。")
-        for r, item in zip(grp.head(MAX_GAP_LINES).itertuples(), items):
-            unit = _unit_name(r.unit_id, names)
-            detail = _text(r.detail)
+                f"{label(k)}（{c}个单位）" for k, c in zip(items["item"], items["n"])) + "。")
+        for r in s.gap_rows[s.gap_rows["gap_type"] == gtype].itertuples():
+            unit, item, detail = _unit_name(r.unit_id, names), label(r.item), _text(r.detail)
             line = unit if item in ("", unit) else f"{unit}：{item}"
             _bullet(doc, line + (f"（{detail}）" if detail else ""))
-        if len(grp) > MAX_GAP_LINES:
-            doc.add_paragraph(f"（以上仅列出前{MAX_GAP_LINES}项，共{len(grp)}项；"
+        if n > MAX_GAP_LINES:
+            doc.add_paragraph(f"（以上仅列出前{MAX_GAP_LINES}项，共{n}项；"
                               "完整清单见汇总表“缺口清单”。）")
 
 

@@ -193,8 +193,9 @@ def payload(cons: Consolidation) -> dict[str, Any]:
     flags = _table(_flags(cons, names, qs))
     quantities = _table(qs)  # after the flags, which look quantities up
     counts = cons.counts()
-    notes = [f"{label}：{note}" for label, name in (("数字明细", "quantities"), ("审计提示", "flags"))
-             if (note := cons.shown(name))]
+    notes = [f"{label}：{note}" for label, name in (
+        ("数字明细", "quantities"), ("审计提示", "flags"), ("缺口清单", "gaps"),
+        ("存在问题", "problems"), ("各单位汇总", "aggregates")) if (note := cons.shown(name))]
     g, p, agg = (_head(df, label, name, notes) for df, label, name in (
         (cons.gaps, "缺口清单", "gaps"), (cons.problems, "存在问题", "problems"),
         (cons.aggregates, "各单位汇总", "aggregates")))

@@ -117,20 +117,11 @@ def _describe_rows(df: pd.DataFrame) -> pd.Series:
 
 
 def category_totals(cons: Consolidation) -> pd.DataFrame:
-    """Own-scope aggregates summed over units, per year × category × kind (English keys)."""
-    agg = cons.aggregates
-    own = agg[agg["scope"].astype(str) == "own"].copy()
-    cols = ["year", "category", "kind"]
-    if own.empty:
-        return pd.DataFrame(columns=cols + ["n_units"] + _AGG_NUMS)
-    for c in _AGG_NUMS:
-        own[c] = pd.to_numeric(own[c], errors="coerce").fillna(0)
-    own["year"] = own["year"].astype(object).where(own["year"].notna(), "")
-    grouped = own.groupby(cols, dropna=False, sort=True)
-    out = grouped[_AGG_NUMS].sum().reset_index()
-    out["n_units"] = grouped["unit_id"].nunique().values
-    out["year"] = out["year"].map(lambda y: None if y == "" else y)
-    return out[cols + ["n_units"] + _AGG_NUMS]
+    """Own-scope aggregates summed over units, per year × category × kind (English keys),
+    over the whole table (:mod:`pipeline.summaries`)."""
+    out = cons.summaries().totals.copy()
+    out["year"] = out["year"].astype(object).where(out["year"].notna(), None)
+    return out[["year", "category", "kind", "n_units"] + _AGG_NUMS]
 
 
 def category_frame(cons: Consolidation) -> pd.DataFrame:
@@ -199,8 +190,9 @@ def sheet_frames(cons: Consolidation) -> Iterator[tuple[str, pd.DataFrame]]:
               ("审计提示", flags_frame)]
     if len(cons.unmatched):
         makers.append(("未匹配文档", unmatched_frame))
-    notes = [(sheet, note) for sheet, name in (("数量明细", "quantities"), ("审计提示", "flags"))
-             if (note := cons.shown(name))]
+    notes = [(sheet, note) for sheet, name in (
+        ("数量明细", "quantities"), ("层级汇总", "aggregates"), ("缺口清单", "gaps"),
+        ("存在问题", "problems"), ("审计提示", "flags")) if (note := cons.shown(name))]
     for sheet, make in makers:
         df = make(cons)
         if len(df) > MAX_ROWS:  # a sheet holds at most 1,048,576 rows, its header one

@@ -351,13 +351,18 @@ class Store:
             if len(roster):
                 self._insert("roster", roster[COLUMNS_OF["roster"]])
 
-    def replace_derived(self, frames: dict[str, pd.DataFrame], cross_flags: pd.DataFrame) -> None:
-        """Replace every derived table (and the cross-document flags) in one transaction."""
+    def replace_derived(self, frames: dict[str, pd.DataFrame], cross_flags: pd.DataFrame,
+                        staged=None, order: dict[str, str] | None = None) -> None:
+        """Replace every derived table (and the cross-document flags) in one transaction: by
+        the rows of ``frames``, or of ``staged`` (a :class:`pipeline.staging.Stager`, whose
+        tables are then dropped) in ``order`` (table -> SQL ORDER BY)."""
         with self._transaction():
             for name in DERIVED:
                 self.con.execute(f'DELETE FROM "{name}"')
                 frame = frames.get(name)
-                if frame is not None and len(frame):
+                if staged is not None and name in staged.rows:
+                    self.con.execute(staged.copy_sql(name, (order or {}).get(name)))
+                elif frame is not None and len(frame):
                     cols = [c for c in self.columns(name) if c in frame.columns]
                     self._insert(name, frame[cols])
             self.con.execute("DELETE FROM flags WHERE origin = 'cross'")
@@ -365,6 +370,8 @@ class Store:
                 cols = [c for c in self.columns("flags") if c in cross_flags.columns]
                 self._insert("flags", cross_flags[cols].assign(origin="cross")
                              if "origin" not in cols else cross_flags[cols])
+        if staged is not None:
+            staged.close()
 
     def columns(self, name: str) -> list[str]:
         return [r[0] for r in self.con.execute(f'DESCRIBE "{name}"').fetchall()]

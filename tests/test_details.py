@@ -52,32 +52,56 @@ def _data(out, name):
                                                                     errors="ignore")
 
 
+def _sheet(out, name):
+    wb = load_workbook(out / "consolidated.xlsx", read_only=True)
+    return [r for r in wb[name].iter_rows(values_only=True)]
+
+
 def test_capped_outputs_keep_every_row_in_parquet_and_say_so(base, full, monkeypatch):
     capped = _run(base, "capped", monkeypatch, 2)
-    q_all, f_all = _data(full, "quantities"), _data(full, "flags")
-    assert len(q_all) > 2 and len(f_all) > 2 and (f_all["origin"] == "cross").any()
-    for name in ("quantities", "flags", "aggregates", "gaps"):
-        pd.testing.assert_frame_equal(_data(full, name), _data(capped, name))
+    every = {name: _data(full, name) for name in
+             ("quantities", "flags", "aggregates", "gaps", "problems")}
+    for name, df in every.items():
+        assert len(df) > 2, name
+        pd.testing.assert_frame_equal(df, _data(capped, name))
+    q_all, f_all = every["quantities"], every["flags"]
+    assert (f_all["origin"] == "cross").any()
 
     wb = load_workbook(capped / "consolidated.xlsx", read_only=True)
-    assert wb["数量明细"].max_row == 1 + 2  # header + the first rows
-    notes = [r for r in wb["说明"].iter_rows(min_row=2, values_only=True)]
-    assert notes[0][0] == "数量明细" and f"共{len(q_all)}条" in notes[0][1]
-    assert notes[1][0] == "审计提示" and f"共{len(f_all)}条" in notes[1][1]
-    assert wb["审计提示"].max_row == 1 + 2
+    sheets = {"数量明细": "quantities", "层级汇总": "aggregates", "缺口清单": "gaps",
+              "存在问题": "problems", "审计提示": "flags"}
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    assert set(notes) == set(sheets)
+    for sheet, name in sheets.items():
+        assert wb[sheet].max_row == 1 + 2, sheet  # header + the first rows
+        assert f"共{len(every[name])}条" in notes[sheet]
     assert "说明" not in load_workbook(full / "consolidated.xlsx", read_only=True).sheetnames
+    # the category totals are over every aggregate row, not the rows held
+    assert _sheet(capped, "分类汇总") == _sheet(full, "分类汇总")
+    assert len(_sheet(full, "分类汇总")) > 3
 
     html = (capped / "report.html").read_text(encoding="utf-8")
     data = json.loads(html.split('<script type="application/json" id="data">')[1]
                       .split("</script>")[0])
     assert data["counts"] == {"quantities": len(q_all), "flags": len(f_all)}
     assert data["quantities"]["n"] == 2 and data["flags"]["n"] == 2
+    assert data["gaps"]["n"] == 2 and data["aggregates"]["n"] == 2
     assert f"共{len(q_all)}条" in data["notes"][0]
+    full_html = (full / "report.html").read_text(encoding="utf-8")
+    full_data = json.loads(full_html.split('<script type="application/json" id="data">')[1]
+                           .split("</script>")[0])
+    assert data["totals"] == full_data["totals"]
 
+    # the Word report's totals, tables of units, problems and gap lists are the same
     text = "\n".join(p.text for p in Docx(capped / "consolidated-report.docx").paragraphs)
+    full_text = "\n".join(p.text for p in Docx(full / "consolidated-report.docx").paragraphs)
+    assert text == full_text
     assert f"共提取数字{len(q_all)}处" in text
     approx = int(q_all["approx"].sum())
     assert f"其中约数{approx}处" in text
+    tables = lambda out: [[c.text for c in row.cells] for t in Docx(  # noqa: E731
+        out / "consolidated-report.docx").tables for row in t.rows]
+    assert tables(capped) == tables(full) and len(tables(full)) > 3
 
 
 def test_store_counts_match_the_rows(full):
