@@ -76,9 +76,9 @@ class Consolidation:
     #: hold only the first :data:`pipeline.details.DETAIL_ROWS` rows of them (see :meth:`counts`).
     detail: Callable[[str], Iterator[Any]] | None = field(default=None, repr=False,
                                                                     compare=False)
-    #: ``heads()`` gives those first rows (quantities, flags) when :func:`build` left them in
-    #: the store; :meth:`read_heads` reads them.
-    heads: Callable[[], tuple] | None = field(default=None, repr=False, compare=False)
+    #: ``heads()`` gives those first rows (table name -> frame: quantities, flags, aggregates,
+    #: gaps, problems) when :func:`build` left them in the store; :meth:`read_heads` reads them.
+    heads: Callable[[], dict] | None = field(default=None, repr=False, compare=False)
     #: Totals and the first lines of each group over the whole per-unit tables (set by
     #: :func:`build`, from the store; else made from the tables here when first asked for).
     summary: Summaries | None = field(default=None, repr=False, compare=False)
@@ -89,12 +89,12 @@ class Consolidation:
                 setattr(self, f.name, conform(getattr(self, f.name), f.name))
 
     def read_heads(self) -> None:
-        """Read the first rows of quantities and flags if :func:`build` left them (its
-        ``heads``), e.g. once the Parquet export's sort no longer needs the room."""
+        """Read the first rows of the tables :func:`build` left in the store (its ``heads``),
+        e.g. once the Parquet export's sort no longer needs the room."""
         if self.heads is not None:
-            q, f = self.heads()
-            self.quantities, self.flags, self.heads = conform(q, "quantities"), conform(
-                f, "flags"), None
+            for name, frame in self.heads().items():
+                setattr(self, name, conform(frame, name))
+            self.heads = None
 
     def summaries(self) -> Summaries:
         """What the outputs say about the whole aggregates, gaps and problems
@@ -226,7 +226,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
     (masked unless ``show_names``) consolidation.  Derived tables are written back.
     With ``workers`` > 1, plan coverage is computed in a forked child beside the
     cross-document checks (same result).  Without ``heads`` the first rows of quantities
-    and flags are read later (:meth:`Consolidation.read_heads`, while the store is open)."""
+    and flags (and of the per-unit tables) are read later (:meth:`Consolidation.read_heads`,
+    while the store is open)."""
     from pipeline import aggregate, gaps, subtree_checks
     from pipeline.units import build_units, normalise_roster
 
@@ -276,38 +277,30 @@ def build(store, show_names: bool = False, run: dict | None = None,
                                                                  n="cur_units")), fn)
         store.replace_derived({"units": units, "doc_units": matches, "problem_themes": themes},
                               cross, stager, {"aggregates": aggregate.ORDER, "gaps": _GAP_ORDER})
+    del cross  # in the store now, with the documents' own flags
     counts = {**details.counts(store), **details.table_counts(store)}
-    for t, n in cross["type"].value_counts().items():
-        counts["flag_types"][t] = counts["flag_types"].get(t, 0) + int(n)
     unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]
     run = dict(run or {})
     run.setdefault("plan", plan_info)
     run.setdefault("year", year)
     run["counts"] = counts
-    masked_cross = mask_frame(cross, fn)
 
     def detail(name: str):
         """Every row of ``name`` (one of :data:`details.STREAMED`), masked, as Arrow tables."""
-        return details.detail_tables(store, name, fn, masked_cross if name == "flags" else None)
+        return details.detail_tables(store, name, fn)
 
-    def first_rows():
-        q = details.head(store, "quantities", details.DETAIL_ROWS)
-        f = details.head(store, "flags", max(0, details.DETAIL_ROWS - len(cross)))
-        f = pd.concat([x for x in (f, cross) if len(x)] or [f], ignore_index=True)
-        return mask_frame(q, fn), mask_frame(f, fn)
+    def first_rows() -> dict[str, pd.DataFrame]:
+        return {name: mask_frame(details.head(store, name, details.DETAIL_ROWS), fn)
+                for name in details.STREAMED}
 
-    n = details.DETAIL_ROWS
     ordered = "(SELECT *, rowid AS _row FROM {})"
     summary = summaries.of_store(store, {
         "aggregates": ordered.format("aggregates"), "gaps": ordered.format("gaps"),
         "problems": f"(SELECT *, row_number() OVER (ORDER BY doc_id, idx) AS _row "
                     f"FROM ({details.PROBLEMS}))"}, fn)
-    cons = Consolidation(
-        units=units, documents=mask_frame(docs, fn),
-        aggregates=details.head(store, "aggregates", n), gaps=details.head(store, "gaps", n),
-        problems=mask_frame(details.head(store, "problems", n), fn),
-        unmatched=mask_frame(unmatched, fn), run=run, detail=detail, heads=first_rows,
-        summary=summary)
+    cons = Consolidation(units=units, documents=mask_frame(docs, fn),
+                         unmatched=mask_frame(unmatched, fn), run=run, detail=detail,
+                         heads=first_rows, summary=summary)
     if heads:
         cons.read_heads()
     return cons

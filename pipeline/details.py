@@ -28,12 +28,12 @@ QUANTITIES = ("SELECT q.*, m.unit_id, m.year, m.doc_type, m.source, m.relevant, 
 #: The problems of the counted documents, with their unit.
 PROBLEMS = ("SELECT p.*, m.unit_id FROM problems p JOIN cur_meta m USING (doc_id) "
             "WHERE m.counted")
-_ORDER = {"quantities": " ORDER BY doc_id, q_index", "flags": " ORDER BY doc_id, idx",
+_ORDER = {"quantities": " ORDER BY doc_id, q_index",
+          "flags": " ORDER BY origin = 'cross', doc_id, idx",
           "problems": " ORDER BY doc_id, idx", "aggregates": " ORDER BY rowid",
           "gaps": " ORDER BY rowid"}
 _SQL = {"quantities": f"SELECT * FROM ({QUANTITIES})",
-        "flags": "SELECT f.*, m.unit_id, m.source FROM flags f JOIN cur_meta m USING (doc_id) "
-                 "WHERE f.origin = 'document'",
+        "flags": "SELECT f.*, m.unit_id, m.source FROM flags f JOIN cur_meta m USING (doc_id)",
         "problems": PROBLEMS, "aggregates": "SELECT * FROM aggregates",
         "gaps": "SELECT * FROM gaps"}
 #: The tables read from the store in full only as a stream (the derived ones in the order
@@ -80,8 +80,17 @@ def weights(store, where: str, doc_ids: list[str] | None = None) -> dict[str, in
 
 
 def head(store, name: str, limit: int) -> pd.DataFrame:
-    """The first ``limit`` rows of table ``name`` (one of :data:`STREAMED`)."""
-    return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {max(0, int(limit))}")
+    """The first ``limit`` rows of table ``name`` (one of :data:`STREAMED`); of the flags,
+    the documents' own and the cross-document ones (those first, in their order) share
+    ``limit`` so that no kind is left out."""
+    limit = max(0, int(limit))
+    if name != "flags":
+        return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {limit}")
+    cross, own = (f"SELECT * FROM ({_SQL['flags']}) WHERE origin {op} 'cross' ORDER BY doc_id, "
+                  "idx LIMIT {}" for op in ("=", "<>"))
+    n = store.con.execute(f"SELECT count(*) FROM ({cross.format(limit)})").fetchall()[0][0]
+    return read_frame(store, f"SELECT * FROM (({own.format(limit - n)}) UNION ALL "
+                      f"({cross.format(limit)})){_ORDER['flags']}")
 
 
 def table_counts(store) -> dict[str, int]:
@@ -101,13 +110,11 @@ def counts(store) -> dict[str, int]:
             "flag_types": types}
 
 
-def detail_tables(store, name: str, fn: Callable, extra: pd.DataFrame | None = None,
-                  rows: int = 16384) -> Iterator[pa.Table]:
-    """Every row of table ``name`` (of :data:`STREAMED`) in order (then the rows of ``extra``, e.g. the
-    cross-document flags), masked by ``fn`` (:func:`pipeline.consolidation.mask_frame`), as
-    Arrow tables of up to ``rows`` rows with the contract's column order and the store's
-    types; the whole result is never held.  The store's connection serves nothing else until
-    the last table is read."""
+def detail_tables(store, name: str, fn: Callable, rows: int = 16384) -> Iterator[pa.Table]:
+    """Every row of table ``name`` (of :data:`STREAMED`) in order, masked by ``fn``
+    (:func:`pipeline.consolidation.mask_frame`), as Arrow tables of up to ``rows`` rows with
+    the contract's column order and the store's types; the whole result is never held.  The
+    store's connection serves nothing else until the last table is read."""
     from pipeline.consolidation import conform, mask_frame
 
     sql = _SQL[name] + _ORDER[name]
@@ -126,9 +133,7 @@ def detail_tables(store, name: str, fn: Callable, extra: pd.DataFrame | None = N
     for batch in store.con.sql(sql).to_arrow_reader(rows):
         empty = False
         yield arrow(mask_frame(to_frame(batch), fn))
-    if extra is not None and len(extra):
-        yield arrow(extra)
-    elif empty:  # the file still gets its columns
+    if empty:  # the file still gets its columns
         yield arrow(to_frame(types.empty_table()))
 
 
