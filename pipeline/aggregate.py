@@ -136,6 +136,9 @@ def _roll(own_by: dict, parents: dict[str, str | None], seeds: dict | None = Non
 
     for uid in sorted(parents):
         visit(uid, frozenset({uid}))
+    # ``visit`` refers to itself through its closure: a reference cycle that would keep
+    # ``children`` and ``effective`` (every unit's figures) alive until a full collection
+    visit = None  # noqa: F841
     return children, effective
 
 

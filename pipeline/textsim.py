@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
@@ -136,7 +136,7 @@ class Similarity:
             inv, vocab = pd.factorize(keys)  # in order of first sight, which nothing needs sorted
             return vocab, np.bincount(inv, weights=weights, minlength=len(vocab))
 
-        for texts in [self.queries, *chunks]:
+        for texts in chain([self.queries], chunks):  # one chunk at a time, never a list of all
             if not len(texts):
                 continue
             encoded = texts if isinstance(texts, Encoded) else self.encode(texts)
@@ -147,7 +147,7 @@ class Similarity:
                 row, key, _ = _grams(a, enc)
                 inv, k = pd.factorize(key)  # a hash table, not a sort
                 pending.append((k, np.bincount(inv, weights=weights[row], minlength=len(k))))
-            if sum(len(k) for k, _ in pending) > max(2_000_000, 2 * len(vocab)):
+            if sum(len(k) for k, _ in pending) > max(500_000, 2 * len(vocab)):
                 vocab, df, pending = *merge(vocab, df, pending), []
         vocab, df = merge(vocab, df, pending)
         self.index, self.n_cols = pd.Index(vocab), max(len(vocab), 1)

@@ -123,3 +123,26 @@ def test_summaries_bound_each_group(limit, monkeypatch):
     assert s.themes.set_index("theme")["n_units"].to_dict() == {"经费不足": 10, "队伍老化": 10,
                                                                 "other": 10}
     assert s.gap_types["n"].tolist() == [20, 20] and s.totals["n_units"].tolist() == [6, 6]
+
+
+def test_rolling_up_leaves_no_cyclic_garbage():
+    """The roll-up's per-unit figures are freed as soon as it returns, not at the next full
+    collection (its recursive helper must not keep them in a reference cycle)."""
+    import gc
+
+    import numpy as np
+
+    from pipeline.aggregate import _roll
+
+    parents = {"P": None, **{f"C{i}": "P" for i in range(20)},
+               **{f"T{i}": f"C{i % 20}" for i in range(200)}}
+    own = {u: {(2023, "other", "people"): np.ones(7)} for u in parents if u.startswith("T")}
+    gc.collect()
+    gc.disable()
+    try:
+        children, effective = _roll(own, parents)
+        assert len(children["P"]) == 1 and children["P"][(2023, "other", "people")][0] == 200
+        del children, effective
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -88,3 +88,30 @@ def test_plan_coverage_streamed_equals_whole(keep, monkeypatch):
     pd.testing.assert_frame_equal(whole, streamed)
     assert set(whole["unit_id"]) == {"A", "B", "C", "D"}  # D reported nothing comparable
     assert (whole.loc[whole["unit_id"] == "D", "score"] == 0).all()
+
+
+def test_fit_holds_one_chunk_at_a_time():
+    """``fit`` reads its chunks as it goes: when a chunk is asked for, the ones before the
+    last it read are gone."""
+    import gc
+    import weakref
+
+    from pipeline.textsim import Similarity
+
+    class Chunk(list):
+        pass
+
+    alive = []
+    most = 0
+
+    def chunks():
+        nonlocal most
+        for i in range(30):
+            gc.collect()
+            most = max(most, sum(r() is not None for r in alive))
+            c = Chunk([f"第{i}批关爱留守儿童活动", f"组织{i}场五老宣讲报告会", "走访慰问困难学生家庭"])
+            alive.append(weakref.ref(c))
+            yield c
+
+    sim = Similarity(["关爱留守儿童", "五老宣讲"], [0, 1]).fit(chunks())
+    assert len(sim.index) > 20 and most <= 1
