@@ -1,11 +1,11 @@
-"""The per-mention tables of a consolidation (quantities, the documents' own flags) read from
-the store, never all at once.
+"""The large tables of a consolidation (quantities, flags, and the per-unit aggregates, gaps
+and problems) read from the store, never all at once.
 
 :func:`register_meta` puts the current documents' metadata (unit, year, counted …) in a
 temporary table beside the store's rows; the consolidation then sums, filters and counts the
 quantities where they are (DuckDB), reads only the slim columns a check needs, a chunk of
 units at a time (:func:`slim_by_chunk`), and keeps in memory at most :data:`DETAIL_ROWS`
-rows of each detail table for the outputs people read.
+rows of each table of :data:`STREAMED` for the outputs people read.
 :func:`detail_tables` streams a whole table, masked, a batch at a time (for the Parquet
 dataset, which has every row).
 """
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipeline.store_reads import read_frame, temp_table, to_frame
 
-#: Rows of each detail table held for Excel, Word and HTML; the Parquet files have them all.
+#: Rows of each large table held for Excel, Word and HTML; the Parquet files have them all.
 DETAIL_ROWS = 100_000
 
 META = ["doc_id", "unit_id", "year", "doc_type", "source", "relevant", "counted"]
