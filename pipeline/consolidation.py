@@ -251,7 +251,6 @@ def build(store, show_names: bool = False, run: dict | None = None,
     level = docs["unit_id"].map(ulevel).astype(object)  # all-NaN floats when no unit has one
     docs["level"] = level.fillna(docs["level"].astype(object))
     docs["categories"] = docs["categories"].map(_join)
-    ids = list(docs["doc_id"])
     details.register_meta(store, docs[["doc_id", "unit_id", "year", "doc_type", "source",
                                        "relevant"]].assign(counted=counted.to_numpy()))
 

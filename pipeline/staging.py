@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.store import COLUMNS_OF
+from pipeline.store import COLUMNS_OF, insert_frame
 
 
 class Stager:
@@ -42,13 +42,8 @@ class Stager:
             return
         n = self.rows[name]
         cols = [c for c in COLUMNS_OF[name] if c in frame.columns]
-        rows = frame[cols].assign(_seq=np.arange(n, n + len(frame), dtype=np.int64))
-        names = ", ".join(f'"{c}"' for c in [*cols, "_seq"])
-        self._con.register("_staged_rows", rows)
-        try:
-            self._con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM _staged_rows')
-        finally:
-            self._con.unregister("_staged_rows")
+        insert_frame(self._con, table,
+                     frame[cols].assign(_seq=np.arange(n, n + len(frame), dtype=np.int64)))
         self.rows[name] = n + len(frame)
 
     def copy_sql(self, name: str, order: str | None = None) -> str:

@@ -109,6 +109,16 @@ def _list_array(arrays, t) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=t.value_type))
 
 
+def insert_frame(con, name: str, frame: pd.DataFrame) -> None:
+    """Insert ``frame``'s columns into table ``name`` through connection ``con``."""
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    con.register("_rows", frame)
+    try:
+        con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _rows')
+    finally:
+        con.unregister("_rows")
+
+
 #: Tables recomputed from the current rows at the end of every run.
 DERIVED = ("units", "doc_units", "aggregates", "gaps", "problem_themes")
 #: Tables compared when checking that two stores hold the same data.
@@ -320,12 +330,7 @@ class Store:
         self.con.execute(f'INSERT INTO "{name}" SELECT * FROM _rows')
 
     def _insert(self, name: str, frame: pd.DataFrame) -> None:
-        cols = ", ".join(f'"{c}"' for c in frame.columns)
-        self.con.register("_rows", frame)
-        try:
-            self.con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _rows')
-        finally:
-            self.con.unregister("_rows")
+        insert_frame(self.con, name, frame)
 
     def _refresh_superseded(self, shas: list[str]) -> None:
         """A document is current while some current ok/duplicate file has its sha256."""
