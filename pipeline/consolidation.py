@@ -244,19 +244,21 @@ def build(store, show_names: bool = False, run: dict | None = None,
     roster = store.table("roster")
     units, matches = build_units(normalise_roster(roster) if len(roster) else None,
                                  docs.assign(relevant=counted))
-    uname = dict(zip(units["unit_id"], units["unit_name"]))
-    ulevel = dict(zip(units["unit_id"], units["level"]))
+    del roster
     docs = docs.merge(matches[["doc_id", "unit_id"]], on="doc_id", how="left")
-    docs["unit_name"] = docs["unit_id"].map(uname)
-    level = docs["unit_id"].map(ulevel).astype(object)  # all-NaN floats when no unit has one
+    by_id = units.set_index("unit_id")
+    docs["unit_name"] = docs["unit_id"].map(by_id["unit_name"])
+    level = docs["unit_id"].map(by_id["level"]).astype(object)  # all-NaN when no unit has one
     docs["level"] = level.fillna(docs["level"].astype(object))
+    del by_id, level
     docs["categories"] = docs["categories"].map(_join)
+    counted = counted.to_numpy()  # (docs keeps its rows' order through the merge)
     details.register_meta(store, docs[["doc_id", "unit_id", "year", "doc_type", "source",
-                                       "relevant"]].assign(counted=counted.to_numpy()))
+                                       "relevant"]].assign(counted=counted))
 
-    rel_ids = list(docs.loc[counted.to_numpy(), "doc_id"])
-    rdocs = docs[docs["doc_id"].isin(set(rel_ids)) & docs["unit_id"].notna()]
-    year, gdocs = _focus(rdocs, plan)
+    # the checks below read a few of the documents' columns: slim copies, not whole ones
+    year, gdocs = _focus(docs.loc[counted & docs["unit_id"].notna().to_numpy(),
+                                  ["doc_id", "unit_id", "year"]], plan)
     fn = (lambda s: s) if show_names else masker(set(store.df(
         "SELECT DISTINCT substr(d.text, c.start + 1, c.\"end\" - c.start) AS name FROM "
         "child_names c JOIN documents d USING (doc_id) WHERE NOT d.superseded")["name"]))
@@ -267,8 +269,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
         coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
         aggregate.stored_aggregates(store, units, sink=lambda f: stager.add("aggregates", f))
         pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
-        cross = subtree_checks.stored_cross_flags(docs[docs["doc_id"].isin(set(rel_ids))],
-                                                  units, store)
+        cross = subtree_checks.stored_cross_flags(
+            docs.loc[counted, ["doc_id", "unit_id", "source", "reporting_unit"]], units, store)
         if pending is not None:
             gap_sink(pending.result())
         temp_table(store, "cur_units", units[["unit_id", "unit_name"]])

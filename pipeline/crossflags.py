@@ -132,23 +132,30 @@ def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
     tot = tot.sort_values("first")
     for r, top in zip(tot.itertuples(index=False), _records(v, tot["top"])):
         ks = groups[(r.parent, r.year, r.subj, r.kind, r.cat)]
-        out.append(_row(top, "parent_less_than_children", "warning",
-                        f"上级单位{r.year}年的“{r.subj}”少于下级单位所报之和。",
-                        f"上级“{top['text']}”；下级合计 ≥ {_fmt(r.total)}（{_children(ks, name)}）",
-                        ks[0][2]))
+        out.append(parent_flag(top, r, ks, len(ks), name))
     return out
+
+
+def parent_flag(top: dict, r, ks: list[tuple], n: int, name: dict) -> dict:
+    """The parent_less_than_children flag of the parent's row ``top``; ``r``: the group
+    (year, subj, total), ``ks``: its first children (unit, text, doc) in report order, of
+    ``n`` in all."""
+    return _row(top, "parent_less_than_children", "warning",
+                f"上级单位{r.year}年的“{r.subj}”少于下级单位所报之和。",
+                f"上级“{top['text']}”；下级合计 ≥ {_fmt(r.total)}（{_children(ks, name, n)}）",
+                ks[0][2])
 
 
 #: Children named in a parent_less_than_children flag's evidence; more are counted.
 MAX_CHILDREN_SHOWN = 10
 
 
-def _children(ks: list[tuple], name: dict) -> str:
-    """"甲县关工委 300名、乙县关工委 400名" for (unit, text, doc) in report order; beyond
-    :data:`MAX_CHILDREN_SHOWN` (a province's flag could list every county), the first ones
-    and "等N个下级单位"."""
+def _children(ks: list[tuple], name: dict, n: int) -> str:
+    """"甲县关工委 300名、乙县关工委 400名" for the first (unit, text, doc) of ``n`` in report
+    order; beyond :data:`MAX_CHILDREN_SHOWN` (a province's flag could list every county), the
+    first ones and "等N个下级单位"."""
     parts = "、".join(f"{name.get(u, u)} {t}" for u, t, _ in ks[:MAX_CHILDREN_SHOWN])
-    return parts if len(ks) <= MAX_CHILDREN_SHOWN else f"{parts}等{len(ks)}个下级单位"
+    return parts if n <= MAX_CHILDREN_SHOWN else f"{parts}等{n}个下级单位"
 
 
 def _records(df: pd.DataFrame, rows) -> list[dict]:

@@ -37,6 +37,76 @@ def _values(m: pd.DataFrame) -> pd.DataFrame:
     return v.assign(_doc=first["doc_id"].to_numpy(), _q=first["q_index"].to_numpy())
 
 
+class _ChildSums:
+    """The last check's side of the chunks: the upper units' children, summed per (parent,
+    year, metric) as the chunks are read (their total, their number and the first
+    :data:`crossflags.MAX_CHILDREN_SHOWN` of them in report order), so that memory holds a
+    few rows per upper unit's metric, not every child's values."""
+
+    BY = ["parent", "year", *cf._KEY]
+    KEEP = ["unit_id", "text", "doc_id", "_doc", "_q"]
+    #: Rows held before the partial sums are summed again.
+    COMPACT_AT = 50_000
+
+    def __init__(self, parent: Mapping[str, str | None], upper: set):
+        self.parent, self.upper = parent, upper
+        self.sums: list[pd.DataFrame] = []
+        self.shown: list[pd.DataFrame] = []
+        self.held = 0
+
+    def add(self, v: pd.DataFrame) -> None:
+        """Count the rows of ``v`` (:func:`_values`) whose parent is an upper unit."""
+        par = [self.parent.get(u) for u in v["unit_id"].tolist()]
+        is_kid = np.array([p in self.upper for p in par], dtype=bool)
+        if not is_kid.any():
+            return
+        k = v.loc[is_kid, [*cf._G, "lo_max", *self.KEEP[1:]]].assign(
+            parent=[p for p, i in zip(par, is_kid) if i])
+        self.sums.append(k.groupby(self.BY, sort=False).agg(
+            total=("lo_max", "sum"), n=("lo_max", "size")).reset_index())
+        self.shown.append(self._first(k[[*self.BY, *self.KEEP]]))
+        self.held += len(self.sums[-1]) + len(self.shown[-1])
+        if self.held > self.COMPACT_AT:
+            self._compact()
+
+    def _first(self, k: pd.DataFrame) -> pd.DataFrame:
+        k = k.astype({c: object for c in ("text",) if isinstance(k[c].dtype, pd.CategoricalDtype)})
+        k = k.sort_values(["_doc", "_q"], kind="stable", ignore_index=True)
+        return k.groupby(self.BY, sort=False).head(cf.MAX_CHILDREN_SHOWN)
+
+    def _compact(self) -> None:
+        sums = pd.concat(self.sums, ignore_index=True)
+        self.sums = [sums.groupby(self.BY, sort=False).agg(
+            total=("total", "sum"), n=("n", "sum")).reset_index()]
+        self.shown = [self._first(pd.concat(self.shown, ignore_index=True))]
+        self.held = len(self.sums[0]) + len(self.shown[0])
+
+    def flags(self, top_values: pd.DataFrame | None, units: pd.DataFrame) -> list[dict]:
+        """The parents among ``top_values`` (the upper units' values) whose figure is below
+        their children's sum, as :func:`crossflags._parents` would flag them."""
+        if not self.sums or top_values is None or not len(top_values):
+            return []
+        self._compact()
+        sums, shown = self.sums[0], self.shown[0]
+        tops = top_values[cf._G].assign(top=np.arange(len(top_values)))
+        tot = sums.merge(tops.rename(columns={"unit_id": "parent"}), on=self.BY, how="inner")
+        tot = tot[top_values["hi"].to_numpy()[tot["top"].to_numpy()]
+                  < tot["total"].to_numpy() - 1e-9]
+        if tot.empty:
+            return []
+        groups: dict[tuple, list[tuple]] = {}
+        for *key, u, t, d in zip(*(shown[c].tolist() for c in [*self.BY, *self.KEEP[:3]])):
+            groups.setdefault(tuple(key), []).append((u, t, d))
+        first = {key: i for i, key in enumerate(groups)}  # groups in report order
+        tot = tot.assign(first=[first[k] for k in zip(*(tot[c].tolist() for c in self.BY))])
+        tot = tot.sort_values("first")
+        name = dict(zip(units["unit_id"], units["unit_name"]))
+        return [cf.parent_flag(top, r, groups[(r.parent, r.year, r.subj, r.kind, r.cat)], r.n,
+                               name)
+                for r, top in zip(tot.itertuples(index=False),
+                                  cf._records(top_values, tot["top"]))]
+
+
 def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
                   budget: int | None = None) -> list[dict]:
     """The flags of :func:`crossflags.cross_document_flags` other than copied passages,
@@ -48,7 +118,7 @@ def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
     anc = cf._ancestors(units) if len(units) else pd.DataFrame(columns=["unit_id", "anc", "depth"])
     rows: list[dict] = []
     top_values: pd.DataFrame | None = None  # the upper units' values
-    kept: list[pd.DataFrame] = []  # values of the chunks' units whose parent is upper
+    children = _ChildSums(parent, upper)  # the upper units' children's, summed
     stats: list[pd.DataFrame] = []
     for chunk, q in load(part.frame()):
         stats.append(cf._round_stats(cf._round_rows(q)))
@@ -61,15 +131,11 @@ def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
             top_values, against = v, v
         else:
             rows += cf._parents(v, units) if len(units) else []
-            kept.append(v[[parent.get(u) in upper for u in v["unit_id"].tolist()]])
             against = v if top_values is None else pd.concat([v, top_values], ignore_index=True)
         if len(units):
+            children.add(v)
             rows += cf._ancestor_jumps(m, against, units, anc)
-    edge = [x for x in (top_values, *kept) if x is not None and len(x)]
-    if edge and len(units):
-        edge_v = pd.concat(edge, ignore_index=True).sort_values(["_doc", "_q"], kind="stable")
-        rows += cf._parents(edge_v.reset_index(drop=True), units)
-    return rows + _round_flags(stats, load)
+    return rows + children.flags(top_values, units) + _round_flags(stats, load)
 
 
 def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:

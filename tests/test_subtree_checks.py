@@ -213,3 +213,39 @@ def test_plan_coverage_a_group_of_units_at_a_time_is_the_whole_corpus_coverage(s
     assert by_group["detail"].str.startswith("最接近").sum() > 10
     assert (by_group["unit_id"] == "no-report").sum() == len(items)
     pd.testing.assert_frame_equal(by_group, one_pass)
+
+
+@pytest.mark.parametrize("compact_at", [1, 10**9])
+def test_a_parent_below_many_children_in_many_chunks(compact_at, monkeypatch):
+    """A city above 2 counties of 13 townships each (more than the flag names), its figure
+    below their sum, and the townships read in chunks of a few units: the children's sums,
+    counts and first names are carried across chunks (and summed again when held rows pass
+    ``COMPACT_AT``) to the whole-corpus flag."""
+    from pipeline import crossflags, subtree_checks
+
+    monkeypatch.setattr(subtree_checks._ChildSums, "COMPACT_AT", compact_at)
+    rows = [("C", "甲市关工委", None, "city")]
+    for k in range(2):
+        rows.append((f"K{k}", f"{k}县关工委", "C", "county"))
+        rows += [(f"T{k}{t:02d}", f"第{t}镇{k}关工委", f"K{k}", "township") for t in range(13)]
+    units = pd.DataFrame(rows, columns=["unit_id", "unit_name", "parent_id", "level"])
+    figs = [("C", 500.0), ("K0", 5000.0), ("K1", 30.0)]
+    figs += [(u, 10.0 + i) for i, u in enumerate(units["unit_id"]) if u.startswith("T")]
+    q = pd.DataFrame([(f"d{i:03d}:0", u, 2023, "summary", f"{int(v)}名", v, v, v, "people",
+                       False, False, "资助困难学生", "achieved", "关爱帮扶", f"d{i:03d}.txt", 0,
+                       4, 0) for i, (u, v) in enumerate(figs)],
+                     columns=["doc_id", "unit_id", "year", "doc_type", "text", "value", "low",
+                              "high", "kind", "approx", "redacted", "subject", "role",
+                              "category", "source", "start", "end", "q_index"])
+    weights = q.groupby("unit_id").size().to_dict()
+    empty_docs = pd.DataFrame(columns=["doc_id", "unit_id", "source", "reporting_unit"])
+    whole = ordered(crossflags.cross_document_flags(empty_docs, q, {}, units))
+    parents = whole[whole["type"] == "parent_less_than_children"]
+    # the city (500 < 5030) and county 1 (30 < its townships' sum); not county 0
+    assert set(parents["unit_id"]) == {"C", "K1"}
+    k1 = parents.set_index("unit_id").loc["K1", "evidence"]
+    first = int(q.loc[q["unit_id"] == "T100", "value"].iloc[0])
+    assert "等13个下级单位" in k1 and f"（第0镇1关工委 {first}名、" in k1
+    for budget in (2, 5, 14):
+        by_subtree = ordered(cross_flags(empty_docs, {}, units, weights, loader(q), budget=budget))
+        pd.testing.assert_frame_equal(by_subtree, whole)
