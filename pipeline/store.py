@@ -273,19 +273,20 @@ class Store:
         items = list(items)
         if not items:
             return
-        ok_sha = dict(self.ok_sha())
+        ok_sha = self.ok_sha()
+        added: dict[str, tuple[str, int]] = {}  # into ok_sha once committed
         tables: dict[str, list[tuple]] = {t: [] for t in ROW_TABLES}
         file_rows_: list[tuple] = []
         now = _now()
         for res, role, size in items:
             path, sha, status = str(res.path), res.sha256, res.status
             same_as, n_docs = None, n_documents(res) if status == "ok" else 0
-            if status == "ok" and sha in ok_sha:  # contents already stored: no new documents
-                known_path, n_docs = ok_sha[sha]
+            if status == "ok" and (sha in ok_sha or sha in added):  # contents already stored
+                known_path, n_docs = ok_sha.get(sha) or added[sha]
                 same_as = known_path if known_path != path else None
                 status = "duplicate" if same_as else "ok"
             elif status == "ok":
-                ok_sha[sha] = (path, n_docs)
+                added[sha] = (path, n_docs)
                 rows = getattr(res, "rows", None)
                 if rows is None:
                     rows = file_rows(list(res.documents or []), sha, run_id, self.names_fn)
@@ -315,7 +316,7 @@ class Store:
                     self._insert_rows(name, rows)
             if seen or any(r[3] == "duplicate" for r in file_rows_):
                 self._refresh_superseded(sorted(affected if seen else {r[1] for r in file_rows_}))
-        self._ok = ok_sha
+        ok_sha.update(added)
         paths.update(r[0] for r in file_rows_)
 
     def paths(self) -> set[str]:

@@ -191,3 +191,22 @@ def test_run_with_two_workers_writes_what_one_writes(reports, tmp_path, monkeypa
 
     for name in parquet:
         assert table(one / "data" / name).equals(table(two / "data" / name)), name
+
+
+def _pid(path: str) -> tuple[str, int]:
+    return path, os.getpid()
+
+
+def test_workers_are_replaced_every_few_files(reports, serial, monkeypatch):
+    """Every ``RECYCLE_FILES`` files per worker a fresh pool takes over (memory the workers
+    gathered goes with them); results still come back in input order."""
+    from pipeline import executor
+
+    monkeypatch.setattr(executor, "RECYCLE_FILES", 2)
+    paths = reports * 2  # 12 files: 3 pools of 2 workers
+    out = list(map_files(_pid, paths, workers=2))
+    assert [p for p, _ in out] == paths
+    pools = [{pid for _, pid in out[i:i + 4]} for i in range(0, 12, 4)]
+    assert all(len(pids) <= 2 for pids in pools)
+    assert not pools[0] & pools[1] and not pools[1] & pools[2]
+    assert [_fingerprint(r) for r in map_files(process_file, reports, workers=2)] == serial
