@@ -15,6 +15,7 @@ Exit status: 2 if any input file failed, else 1 if an output could not be writte
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -40,6 +41,25 @@ class _Reused:
     status: str = "ok"
     error: str | None = None
     documents: list = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One input file: its line of manifest.jsonl, and its size while it is processed (a
+    slotted object, not a dict: a run of 100,000 files holds one each)."""
+
+    path: str
+    sha256: str | None = None
+    status: str | None = None
+    error: str | None = None
+    n_documents: int = 0
+    action: str = "processed"
+    size: int | None = None
+
+    def line(self) -> dict:
+        out = dataclasses.asdict(self)
+        del out["size"]
+        return out
 
 
 class _Writer:
@@ -207,32 +227,30 @@ def _plan_job(plan: str, store, failed: list[str]) -> tuple[str | None, bool, in
 
 
 def _triage(files: list[str], plan_sha: str | None, store, writer: _Writer,
-            manifest: dict[str, dict]) -> tuple[list[str], dict[str, tuple]]:
+            manifest: dict[str, _Entry]) -> list[str]:
     """Hash every input; record unreadable files, copies of stored contents and unchanged
-    files without processing them.  Returns the files to process and their (sha, size)."""
+    files without processing them.  Returns the files to process."""
     known, stored = store.known_files(), store.ok_sha()
-    todo, sizes = [], {}
+    todo = []
     for path in files:
         sha, size, err = _sha(path)
-        row = {"path": path, "sha256": sha or None, "status": None, "error": err,
-               "n_documents": 0, "action": "processed"}
-        manifest[path] = row
+        row = manifest[path] = _Entry(path, sha or None, error=err)
         if err:
-            row["status"] = "error"
+            row.status = "error"
             writer.add(_Reused(path, "", "error", err), "report", None)
         elif plan_sha and sha == plan_sha:
-            row.update(status="skipped", action="plan")
+            row.status, row.action = "skipped", "plan"
         elif known.get((path, sha)) in ("ok", "duplicate"):
-            row.update(status=known[(path, sha)], action="unchanged",
-                       n_documents=stored.get(sha, ("", 0))[1])
+            row.status, row.action = known[(path, sha)], "unchanged"
+            row.n_documents = stored.get(sha, ("", 0))[1]
         elif sha in stored:
             writer.add(_Reused(path, sha), "report", size)
-            row.update(status="ok", action="reused", n_documents=stored[sha][1])
+            row.status, row.action, row.n_documents = "ok", "reused", stored[sha][1]
         else:
             todo.append(path)
-            sizes[path] = (sha, size)
+            row.size = size
     writer.flush()
-    return todo, sizes
+    return todo
 
 
 def main(args) -> int:
@@ -253,12 +271,12 @@ def main(args) -> int:
         args.plan = os.path.abspath(args.plan)
     db = Path(args.db) if args.db else outdir / "ngreport.duckdb"
     files, missing = _inputs(args, outdir, db)
-    manifest: dict[str, dict] = {}
+    manifest: dict[str, _Entry] = {}
     failed: list[str] = []
     for m in missing:
-        manifest[m] = {"path": m, "sha256": None, "status": "error", "n_documents": 0,
-                       "error": f"{m}: no such file or folder", "action": "missing"}
-        failed.append(manifest[m]["error"])
+        manifest[m] = _Entry(m, status="error", error=f"{m}: no such file or folder",
+                             action="missing")
+        failed.append(manifest[m].error)
 
     with Store(db, names_fn=find_child_names) as store:
         if args.roster:
@@ -269,10 +287,8 @@ def main(args) -> int:
         writer = _Writer(store, run_id)
         plan_sha, plan_todo, plan_size = (_plan_job(args.plan, store, failed) if args.plan
                                           else (None, False, None))
-        todo, sizes = _triage(files, plan_sha, store, writer, manifest)
+        todo = _triage(files, plan_sha, store, writer, manifest)
         jobs = [args.plan] * plan_todo + todo  # the plan first: committed before the reports
-        if args.plan:
-            sizes[args.plan] = (plan_sha, plan_size)
         if jobs and args.engine == "local" and resolve_workers(args.workers) == 1:
             warm_up()  # this process is the worker: its models load now, then the heap freezes
         elif jobs:
@@ -282,25 +298,25 @@ def main(args) -> int:
         with store.capped(FILES_MEMORY_LIMIT):
             for i, res in enumerate(map_files(work, jobs, workers=args.workers,
                                               engine=args.engine, scheduler=args.scheduler)):
-                sha, size = sizes[str(res.path)]
-                res.sha256 = res.sha256 or sha
                 if plan_todo and i == 0:
-                    writer.add(res, "plan", size)
+                    res.sha256 = res.sha256 or plan_sha
+                    writer.add(res, "plan", plan_size)
                     if res.status != "ok":
                         failed.append(res.error or f"{args.plan}: error")
                     continue
-                writer.add(res, "report", size)
                 row = manifest[str(res.path)]
-                row.update(status=res.status, error=res.error,
-                           n_documents=n_documents(res) if res.status == "ok" else 0)
+                res.sha256 = res.sha256 or row.sha256
+                writer.add(res, "report", row.size)
+                row.status, row.error, row.size = res.status, res.error, None
+                row.n_documents = n_documents(res) if res.status == "ok" else 0
                 bar.update(1)
             bar.close()
             stop_workers()  # the fork server's models are not needed for consolidation
             writer.flush()
         for path in files:
             row = manifest[path]
-            if row["status"] == "error":
-                failed.append(row["error"] or f"{path}: error")
+            if row.status == "error":
+                failed.append(row.error or f"{path}: error")
         n_processed = len(todo)
         run = {"run_id": run_id, "started": time.strftime("%Y-%m-%dT%H:%M:%S",
                                                           time.localtime(started)),
@@ -326,7 +342,8 @@ def main(args) -> int:
         data_error = _render_one(*_DATA, outdir, cons)
         cons.read_heads()  # (if not read yet) the first rows for Excel, Word and HTML
         cons.detail = None  # it reads the store, which closes here
-    export.write_manifest([manifest[k] for k in [*missing, *files]], outdir / "manifest.jsonl")
+    export.write_manifest((manifest[k].line() for k in [*missing, *files]),
+                          outdir / "manifest.jsonl")
     if not parallel:  # one worker, or a large corpus (the smaller peak): one at a time
         rendered = _start_render(cons, outdir, 1)
     render_errors = [e for e in [data_error] if e] + rendered()
