@@ -211,6 +211,10 @@ _UNNESTED = ("(SELECT i.d, x.h, x.p FROM (SELECT doc_id, unnest(hashes) AS h, un
              "AS p FROM fingerprints) x JOIN _fp_docs i USING (doc_id))")
 
 
+#: Rows of shared fingerprints fetched from DuckDB at a time.
+SHARED_BATCH_ROWS = 1 << 20
+
+
 def shared_fingerprints(store, doc_ids: list[str]):
     """For :func:`pipeline.copied.copied_passages`: a function ``(common, max_bucket)`` giving
     the stored fingerprints of ``doc_ids`` (documents numbered in that order) whose k-gram
@@ -221,14 +225,21 @@ def shared_fingerprints(store, doc_ids: list[str]):
     def shared(common: int, max_bucket: int):
         index = pd.DataFrame({"doc_id": list(doc_ids), "d": np.arange(len(doc_ids), dtype=np.int32)})
         store.con.register("_fp_docs", index)
+        parts: dict[str, list] = {"h": [], "d": [], "p": []}
         try:
-            got = store.con.execute(
+            # streamed a batch at a time: materialised whole, DuckDB's copy of the result
+            # (some 20 million rows at 100,000 reports) does not fit its memory limit
+            reader = store.con.sql(
                 f"WITH k AS (SELECT h FROM (SELECT h, d, count(*) AS n FROM {_UNNESTED} "
                 "GROUP BY h, d) GROUP BY h HAVING count(*) BETWEEN 2 AND ? AND sum(n) <= ?) "
                 f"SELECT f.h, f.d, f.p FROM {_UNNESTED} f SEMI JOIN k USING (h) "
-                "ORDER BY f.h, f.d, f.p", [common + 1, max_bucket]).fetchnumpy()
+                "ORDER BY f.h, f.d, f.p", params=[common + 1, max_bucket]
+            ).to_arrow_reader(SHARED_BATCH_ROWS)
+            for batch in reader:
+                for name, dtype in (("h", np.uint64), ("d", np.int32), ("p", np.int32)):
+                    parts[name].append(batch.column(name).to_numpy().astype(dtype, copy=False))
         finally:
             store.con.unregister("_fp_docs")
-        return (np.asarray(got["h"], dtype=np.uint64), np.asarray(got["d"], dtype=np.int32),
-                np.asarray(got["p"], dtype=np.int32))
+        return tuple(np.concatenate(parts[c]) if parts[c] else np.empty(0, dtype)
+                     for c, dtype in (("h", np.uint64), ("d", np.int32), ("p", np.int32)))
     return shared

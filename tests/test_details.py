@@ -134,9 +134,14 @@ def store(full, tmp_path):
         yield st
 
 
-def test_stored_fingerprints_find_what_the_texts_do(store):
+@pytest.mark.parametrize("batch", [1 << 20, 7])
+def test_stored_fingerprints_find_what_the_texts_do(store, batch, monkeypatch):
+    """Also when DuckDB hands the shared fingerprints over a few rows at a time."""
+    from pipeline import store_reads
     from pipeline.copied import copied_passages
     from pipeline.store_reads import shared_fingerprints
+
+    monkeypatch.setattr(store_reads, "SHARED_BATCH_ROWS", batch)
 
     docs = store.df("SELECT doc_id, reporting_unit, text FROM documents ORDER BY doc_id")
     texts = dict(zip(docs["doc_id"], docs["text"]))
