@@ -171,6 +171,18 @@ def _release_memory() -> None:
         pass
 
 
+def _system_allocator() -> None:
+    """Let Arrow (the pandas string columns, DuckDB's results) allocate with the C library's
+    malloc instead of its own mimalloc pool, which keeps freed memory cached: 366 -> 340 MB
+    at the start of a 32,000-report build, and ``_release_memory``'s trim then covers it."""
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.system_memory_pool())
+    except Exception:  # noqa: BLE001 - memory only
+        pass
+
+
 def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str]]:
     """Start writing Excel, Word and HTML; returns a function that waits for them and gives
     their errors.  With several workers they are written at once in forked processes that
@@ -259,6 +271,7 @@ def main(args) -> int:
 
     # first: the workers' models load while this process imports (0.35 s) and hashes files
     start_early(args.workers, args.engine)
+    _system_allocator()
     from extractors.names import find_child_names
     from pipeline import consolidation, export
     from pipeline.rows import n_documents

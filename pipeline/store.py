@@ -142,6 +142,8 @@ MEMORY_LIMIT = "256MB"
 #: The cap while files are written (:meth:`Store.capped`): DuckDB keeps what it writes in
 #: its pool up to the cap, which only the consolidation's queries need.
 FILES_MEMORY_LIMIT = "128MB"
+#: Memory DuckDB's allocator may keep cached after a task (its default is 128 MB).
+ALLOCATOR_FLUSH = "8MB"
 
 
 class Store:
@@ -168,6 +170,11 @@ class Store:
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET threads = {default_workers()}")  # the CPUs it may use
+        # DuckDB's allocator (jemalloc) keeps what a query frees for the next one: up to the
+        # whole pool, beside the pandas frames of the next (Python) step.  Handed back after
+        # each task above ALLOCATOR_FLUSH, and purged by jemalloc's own threads meanwhile.
+        self.con.execute(f"SET allocator_flush_threshold = '{ALLOCATOR_FLUSH}'")
+        self.con.execute("SET allocator_background_threads = true")
         self.con.execute(SCHEMA)
         # stores made before documents.text_key (see rows.text_key) gain it, empty
         self.con.execute("ALTER TABLE documents ADD COLUMN IF NOT EXISTS text_key VARCHAR")
