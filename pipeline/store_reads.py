@@ -213,13 +213,32 @@ _UNNESTED = ("(SELECT i.d, x.h, x.p FROM (SELECT doc_id, unnest(hashes) AS h, un
 
 #: Rows of shared fingerprints fetched from DuckDB at a time.
 SHARED_BATCH_ROWS = 1 << 20
+#: Stored fingerprints the query of shared ones reads in one pass: beyond it the hashes are
+#: cut into ranges, one pass each (a pass reads every fingerprint, keeps those of its range).
+#: At 100,000 reports (99 million fingerprints) one pass, and passes of 33 million, ran
+#: DuckDB out of its 256 MB limit; ten passes of 10 million took 61 s in all.
+FINGERPRINTS_PER_PASS = 10_000_000
+_RANGE = f"(SELECT * FROM {_UNNESTED} WHERE h BETWEEN $lo::UBIGINT AND $hi::UBIGINT)"
+# (the range's rows named twice, not as a CTE: DuckDB would materialise it)
+_SHARED = (f"WITH k AS (SELECT h FROM (SELECT h, d, count(*) AS n FROM {_RANGE} GROUP BY h, d) "
+           "GROUP BY h HAVING count(*) BETWEEN 2 AND $common AND sum(n) <= $bucket) "
+           f"SELECT f.h, f.d, f.p FROM {_RANGE} f SEMI JOIN k USING (h) ORDER BY f.h, f.d, f.p")
+
+
+def _hash_ranges(n: int) -> list[tuple[int, int]]:
+    """``n`` consecutive ranges covering every unsigned 64-bit hash."""
+    top = (1 << 64) - 1
+    cuts = [top * i // n for i in range(n + 1)]
+    return [(cuts[i] + (i > 0), cuts[i + 1]) for i in range(n)]
 
 
 def shared_fingerprints(store, doc_ids: list[str]):
     """For :func:`pipeline.copied.copied_passages`: a function ``(common, max_bucket)`` giving
     the stored fingerprints of ``doc_ids`` (documents numbered in that order) whose k-gram
     is in 2… common+1 of them and at most max_bucket times, sorted by hash, document,
-    position — found by DuckDB, so only the shared fingerprints reach Python."""
+    position — found by DuckDB, so only the shared fingerprints reach Python.  A large
+    corpus is read in passes over ranges of hashes (:data:`FINGERPRINTS_PER_PASS`), each
+    streamed a batch at a time; the ranges are in hash order, so their rows are too."""
     import numpy as np
 
     def shared(common: int, max_bucket: int):
@@ -227,17 +246,17 @@ def shared_fingerprints(store, doc_ids: list[str]):
         store.con.register("_fp_docs", index)
         parts: dict[str, list] = {"h": [], "d": [], "p": []}
         try:
-            # streamed a batch at a time: materialised whole, DuckDB's copy of the result
-            # (some 20 million rows at 100,000 reports) does not fit its memory limit
-            reader = store.con.sql(
-                f"WITH k AS (SELECT h FROM (SELECT h, d, count(*) AS n FROM {_UNNESTED} "
-                "GROUP BY h, d) GROUP BY h HAVING count(*) BETWEEN 2 AND ? AND sum(n) <= ?) "
-                f"SELECT f.h, f.d, f.p FROM {_UNNESTED} f SEMI JOIN k USING (h) "
-                "ORDER BY f.h, f.d, f.p", params=[common + 1, max_bucket]
-            ).to_arrow_reader(SHARED_BATCH_ROWS)
-            for batch in reader:
-                for name, dtype in (("h", np.uint64), ("d", np.int32), ("p", np.int32)):
-                    parts[name].append(batch.column(name).to_numpy().astype(dtype, copy=False))
+            total = store.con.execute("SELECT coalesce(sum(len(hashes)), 0) FROM fingerprints "
+                                      "WHERE doc_id IN (SELECT doc_id FROM _fp_docs)"
+                                      ).fetchall()[0][0]
+            for lo, hi in _hash_ranges(max(1, -(-int(total) // FINGERPRINTS_PER_PASS))):
+                reader = store.con.sql(_SHARED, params={
+                    "lo": str(lo), "hi": str(hi), "common": common + 1, "bucket": max_bucket}
+                ).to_arrow_reader(SHARED_BATCH_ROWS)
+                for batch in reader:
+                    for name, dtype in (("h", np.uint64), ("d", np.int32), ("p", np.int32)):
+                        parts[name].append(batch.column(name).to_numpy().astype(dtype,
+                                                                                  copy=False))
         finally:
             store.con.unregister("_fp_docs")
         return tuple(np.concatenate(parts[c]) if parts[c] else np.empty(0, dtype)

@@ -134,14 +134,18 @@ def store(full, tmp_path):
         yield st
 
 
-@pytest.mark.parametrize("batch", [1 << 20, 7])
-def test_stored_fingerprints_find_what_the_texts_do(store, batch, monkeypatch):
-    """Also when DuckDB hands the shared fingerprints over a few rows at a time."""
+@pytest.mark.parametrize("batch,per_pass", [(1 << 20, 10_000_000), (7, 1_000)])
+def test_stored_fingerprints_find_what_the_texts_do(store, batch, per_pass, monkeypatch):
+    """Also when DuckDB hands the shared fingerprints over a few rows at a time, and reads
+    them in several passes over ranges of hashes."""
     from pipeline import store_reads
     from pipeline.copied import copied_passages
     from pipeline.store_reads import shared_fingerprints
 
     monkeypatch.setattr(store_reads, "SHARED_BATCH_ROWS", batch)
+    monkeypatch.setattr(store_reads, "FINGERPRINTS_PER_PASS", per_pass)
+    n = store.con.execute("SELECT sum(len(hashes)) FROM fingerprints").fetchall()[0][0]
+    assert n > 3 * per_pass or per_pass > n  # several passes, or one
 
     docs = store.df("SELECT doc_id, reporting_unit, text FROM documents ORDER BY doc_id")
     texts = dict(zip(docs["doc_id"], docs["text"]))
