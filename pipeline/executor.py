@@ -235,7 +235,7 @@ def _roomy_result_pipe(pool: ProcessPoolExecutor) -> None:
 #: of its own at the start of a 32,000-report run, 145 MB by its end); fresh workers fork
 #: warm from the fork server in a fraction of a second.  (``max_tasks_per_child`` would do
 #: this per worker, but can deadlock on the Python versions this supports: CPython
-#: issue 115634, fixed in 3.13.)
+#: issue 115634, present from 3.11 until its 2026 fix.)
 RECYCLE_FILES = 4000
 
 

@@ -216,7 +216,7 @@ SHARED_BATCH_ROWS = 1 << 20
 #: Stored fingerprints the query of shared ones reads in one pass: beyond it the hashes are
 #: cut into ranges, one pass each (a pass reads every fingerprint, keeps those of its range).
 #: At 100,000 reports (99 million fingerprints) one pass, and passes of 33 million, ran
-#: DuckDB out of its 256 MB limit; ten passes of 10 million took 61 s in all.
+#: DuckDB out of its 256 MB limit; ten passes of 10 million took 59-61 s in all.
 FINGERPRINTS_PER_PASS = 10_000_000
 _RANGE = f"(SELECT * FROM {_UNNESTED} WHERE h BETWEEN $lo::UBIGINT AND $hi::UBIGINT)"
 # (the range's rows named twice, not as a CTE: DuckDB would materialise it)
