@@ -320,6 +320,7 @@ def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
 
 
 def as_frame(rows: list[dict]) -> pd.DataFrame:
-    """Flag rows (:func:`_row`) as the flags frame (:data:`COLUMNS`)."""
+    """Flag rows (:func:`_row`) as the flags frame (:data:`COLUMNS`), with the same dtypes
+    however many rows there are (so frames made a part at a time concatenate alike)."""
     df = pd.DataFrame(rows, columns=COLUMNS)
-    return df.astype({"start": "Int64", "end": "Int64"}) if not df.empty else df
+    return df.astype({c: "Int64" if c in ("start", "end") else "str" for c in COLUMNS})
