@@ -162,15 +162,18 @@ def _seed_pairs(h: np.ndarray, d: np.ndarray, p: np.ndarray, n_docs: int, chunk:
     new = np.r_[True, h[1:] != h[:-1]][:len(h)]
     st = np.flatnonzero(new)
     sz = np.diff(np.r_[st, len(h)])
-    first = np.repeat(st, sz) + _ramp(sz)      # every member of a k-gram …
-    after = np.repeat(st + sz, sz) - first - 1  # … paired with the members after it
-    cum = np.cumsum(np.bincount(d[first], weights=after, minlength=n_docs))
+    # each fingerprint is paired with the members of its k-gram after it
+    after = (np.repeat(st + sz, sz) - np.arange(len(h)) - 1).astype(np.int32)
+    del new, st, sz
+    cum = np.cumsum(np.bincount(d, weights=after, minlength=n_docs))
     edges = np.unique(np.r_[0, np.searchsorted(cum, np.arange(chunk, cum[-1] if len(cum) else 0,
                                                               chunk)), n_docs])
+    by_doc = np.argsort(d, kind="stable").astype(np.int32)  # fingerprints of doc 0, 1, …
+    ends = np.r_[0, np.cumsum(np.bincount(d, minlength=n_docs))]
     for lo, hi in pairwise(edges):
-        sel = (d[first] >= lo) & (d[first] < hi)
-        i = np.repeat(first[sel], after[sel])
-        j = i + 1 + _ramp(after[sel])
+        first = np.sort(by_doc[ends[lo]:ends[hi]])
+        i = np.repeat(first, after[first])
+        j = i + 1 + _ramp(after[first])
         i, j = i[d[i] != d[j]], j[d[i] != d[j]]
         if len(i):
             yield d[i].astype(np.int64), p[i], d[j], p[j]

@@ -1,5 +1,7 @@
 """pipeline/crossflags.py on DataFrames built here."""
+import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.crossflags import COLUMNS, copied_passages, cross_document_flags
 
@@ -142,3 +144,24 @@ def test_copied_text_with_unit_names_normalised():
     # a short shared phrase is not copying
     texts["b"] = "全年工作回顾：\n" + b[:60] + "另外的内容完全不同，我们开展了很多别的工作和活动。" * 3
     assert run([], docs, texts).query("type == 'copied_text'").empty
+
+
+@pytest.mark.parametrize("chunk", [1, 50, 10**6])
+def test_seed_pairs_are_every_pair_of_one_k_gram_in_two_documents(chunk):
+    from pipeline.copied import _seed_pairs
+
+    rng = np.random.default_rng(chunk)
+    n = 40
+    h = rng.integers(0, 300, 2000).astype(np.uint64)
+    d = rng.integers(0, n, 2000).astype(np.int32)
+    p = rng.integers(0, 5000, 2000).astype(np.int32)
+    o = np.lexsort((p, d, h))
+    h, d, p = h[o], d[o], p[o]
+    want = sorted((int(d[i]), int(p[i]), int(d[j]), int(p[j]))
+                  for i in range(len(h)) for j in range(i + 1, len(h))
+                  if h[i] == h[j] and d[i] != d[j])
+    chunks = [list(zip(*(x.tolist() for x in c))) for c in _seed_pairs(h, d, p, n, chunk)]
+    assert sorted(x for c in chunks for x in c) == want
+    docs_a = [{x[0] for x in c} for c in chunks]  # a document a's pairs are in one chunk
+    assert all(not (a & b) for i, a in enumerate(docs_a) for b in docs_a[i + 1:])
+    assert len(chunks) > 1 or chunk == 10**6
