@@ -344,7 +344,7 @@ def main(args) -> int:
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
                          n_skipped=len(files) - n_processed, n_documents=len(cons.documents),
                          n_failed=len(failed))
-        store.settle()  # the derived tables' rows, pinned in DuckDB's pool until written
+        store.reattach()  # the derived tables' rows pinned in DuckDB's pool, row groups' metadata
         parallel = cores > 1 and cons.counts()["quantities"] <= PARALLEL_RENDER_ROWS
         if parallel:
             cons.read_heads()

@@ -242,7 +242,7 @@ def shared_fingerprints(store, doc_ids: list[str]):
     import numpy as np
 
     def shared(common: int, max_bucket: int):
-        store.settle()  # rows staged so far would stay pinned in the pool the passes need
+        store.reattach()  # staged rows pinned in the pool, row groups' metadata held
         index = pd.DataFrame({"doc_id": list(doc_ids), "d": np.arange(len(doc_ids), dtype=np.int32)})
         store.con.register("_fp_docs", index)
         parts: dict[str, list] = {"h": [], "d": [], "p": []}

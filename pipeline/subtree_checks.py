@@ -183,6 +183,7 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     columns = ["doc_id", "q_index", "unit_id", "year", "text", "value", "low", "high", "kind",
                "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
     store.backfill_fingerprints()  # documents stored by an older version have none
+    store.reattach()  # the metadata of the row groups the build has read so far
     out = cross_flags(d, texts, units, weights,
                       lambda assignment: details.slim_by_chunk(store, columns, where, assignment),
                       shared=shared_fingerprints(store, list(d["doc_id"])))

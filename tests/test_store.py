@@ -338,3 +338,38 @@ def test_files_are_written_under_the_files_cap_and_consolidated_under_the_store_
     assert seen == {"commit": {setting(store.FILES_MEMORY_LIMIT)},
                     "build": {setting(store.MEMORY_LIMIT)}}
     assert setting(store.FILES_MEMORY_LIMIT) != setting(store.MEMORY_LIMIT)
+
+
+def test_reattaching_keeps_the_rows_and_the_connections_own_state(tmp_path, monkeypatch):
+    """Store.reattach (every REATTACH_FILES committed files, and between the build's steps)
+    detaches the file and attaches it again: the stored rows are those of a store written
+    without it; temporary tables, registered frames, settings and cursors opened before
+    (a Stager's) still work."""
+    from pipeline import store as store_mod
+    from pipeline.store_reads import temp_table
+
+    docs = [make_doc(*A, source="a.txt"), make_doc(*B, source="b.txt"),
+            make_doc(*A, source="c.txt")]  # a copy of a.txt
+    for name, every in (("plain.duckdb", 10**9), ("re.duckdb", 1)):
+        monkeypatch.setattr(store_mod, "REATTACH_FILES", every)
+        with Store(tmp_path / name) as st:
+            for d in docs:
+                st.commit_files([(result_for(d.source, d), "report", 1)], "r1")
+    plain, re = snapshot(tmp_path / "plain.duckdb"), snapshot(tmp_path / "re.duckdb")
+    assert set(plain) == set(re) and len(re["quantities"]) == 7
+    for t in plain:
+        pd.testing.assert_frame_equal(plain[t], re[t])
+
+    with Store(tmp_path / "re.duckdb") as st:
+        temp_table(st, "some_units", pd.DataFrame({"unit_id": ["A", "B"]}))
+        st.con.register("some_frame", pd.DataFrame({"x": [1, 2, 3]}))
+        cur = st.con.cursor()
+        cur.execute("USE store")
+        st.con.execute("SET memory_limit = '200MB'")
+        st.reattach()
+        assert st.con.execute("SELECT count(*) FROM some_units").fetchall() == [(2,)]
+        assert st.con.execute("SELECT sum(x) FROM some_frame").fetchall() == [(6,)]
+        assert cur.execute("SELECT count(*) FROM files").fetchall() == [(3,)]
+        assert st.con.execute("SELECT count(*) FROM current_documents").fetchall() == [(2,)]
+        assert st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] in (
+            "190.7 MiB", "200.0 MB")
