@@ -268,6 +268,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
         # plan coverage first: with several workers, a forked child computes it meanwhile
         coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
         aggregate.stored_aggregates(store, units, sink=lambda f: stager.add("aggregates", f))
+        store.reattach()  # the metadata of the row groups the aggregates read
         pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
         cross = subtree_checks.stored_cross_flags(
             docs.loc[counted, ["doc_id", "unit_id", "source", "reporting_unit"]], units, store)
