@@ -190,3 +190,22 @@ def test_first_rows_left_in_the_store_are_read_later_the_same(store):
         pd.testing.assert_frame_equal(getattr(later, name), getattr(now, name))
     later.read_heads()  # a second call changes nothing
     pd.testing.assert_frame_equal(later.flags, now.flags)
+
+
+def test_detail_tables_stream_every_row_in_order_on_one_thread_then_restore_it(store):
+    """The streamed detail tables are sorted by DuckDB on one thread (with two, the sort of
+    100,000 reports' quantities ran out of the store's memory cap); the setting comes back."""
+    from pipeline import consolidation, details
+
+    cons = consolidation.build(store, heads=False)
+    setting = "SELECT current_setting('threads')"
+    before = store.con.execute(setting).fetchall()[0][0]
+    stream = cons.detail("quantities")
+    first = next(stream)
+    assert store.con.cursor().execute(setting).fetchall()[0][0] == 1  # (a global setting)
+    rest = list(stream)
+    assert store.con.execute(setting).fetchall()[0][0] == before
+    got = pd.concat([t.to_pandas() for t in [first, *rest]], ignore_index=True)
+    assert len(got) == details.counts(store)["quantities"] > 0
+    keys = list(zip(got["doc_id"], got["q_index"]))
+    assert keys == sorted(keys)
