@@ -61,7 +61,8 @@ def write_parquet(cons: Consolidation, folder: str | Path) -> list[Path]:
 
 
 def _write_stream(tables, path: Path) -> None:
-    """Write a stream of Arrow tables of one schema as one Parquet file."""
+    """Write a stream of Arrow tables of one schema as one Parquet file; a stream that fails
+    leaves no file (a valid Parquet file holding only its first rows would pass for all)."""
     import pyarrow.parquet as pq
 
     writer = None
@@ -70,6 +71,12 @@ def _write_stream(tables, path: Path) -> None:
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+            writer = None
+        path.unlink(missing_ok=True)
+        raise
     finally:
         if writer is not None:
             writer.close()

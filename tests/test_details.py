@@ -209,3 +209,24 @@ def test_detail_tables_stream_every_row_in_order_on_one_thread_then_restore_it(s
     assert len(got) == details.counts(store)["quantities"] > 0
     keys = list(zip(got["doc_id"], got["q_index"]))
     assert keys == sorted(keys)
+
+
+def test_a_parquet_stream_that_fails_leaves_no_file(tmp_path):
+    """A detail table whose stream fails part-way (DuckDB out of memory, say) is reported
+    and leaves no file: a valid Parquet file of its first rows would pass for the table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.export import _write_stream
+
+    def tables(fail: bool):
+        yield pa.table({"doc_id": ["a", "b"], "q_index": [0, 1]})
+        if fail:
+            raise MemoryError("out of memory")
+        yield pa.table({"doc_id": ["c"], "q_index": [0]})
+
+    with pytest.raises(MemoryError):
+        _write_stream(tables(True), tmp_path / "q.parquet")
+    assert not (tmp_path / "q.parquet").exists()
+    _write_stream(tables(False), tmp_path / "q.parquet")
+    assert pq.read_table(tmp_path / "q.parquet").num_rows == 3
