@@ -130,16 +130,10 @@ def detail_tables(store, name: str, fn: Callable, rows: int = 16384) -> Iterator
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
     empty = True
-    # one thread: at 100,000 reports the quantities' sort (joined to cur_meta) ran out of
-    # DuckDB's 256 MB with two ("failed to pin block"); with one it took 15 s
-    threads = store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-    store.con.execute("SET threads = 1")
-    try:
+    with store.one_thread():  # the sort of a large table, under the store's memory cap
         for batch in store.con.sql(sql).to_arrow_reader(rows):
             empty = False
             yield arrow(mask_frame(to_frame(batch), fn))
-    finally:
-        store.con.execute(f"SET threads = {int(threads)}")
     if empty:  # the file still gets its columns
         yield arrow(to_frame(types.empty_table()))
 
