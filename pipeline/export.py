@@ -74,12 +74,10 @@ def _write_stream(tables, path: Path) -> None:
     except BaseException:
         if writer is not None:
             writer.close()
-            writer = None
         path.unlink(missing_ok=True)
         raise
-    finally:
-        if writer is not None:
-            writer.close()
+    if writer is not None:
+        writer.close()
 
 
 def write_manifest(rows: Iterable[dict], path: str | Path) -> Path:
