@@ -373,3 +373,47 @@ def test_reattaching_keeps_the_rows_and_the_connections_own_state(tmp_path, monk
         assert st.con.execute("SELECT count(*) FROM current_documents").fetchall() == [(2,)]
         assert st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] in (
             "190.7 MiB", "200.0 MB")
+
+
+def test_compacting_rewrites_small_row_groups_in_large_ones_keeping_every_row_in_order(
+        tmp_path, monkeypatch):
+    """Store.compact (the end of the files phase) rewrites a table's small row groups into
+    large ones once they hold COMPACT_ROWS rows and as many as the large ones: the same
+    rows in the same order, far fewer row groups; a small tail is left for later."""
+    from pipeline import store as store_mod
+
+    monkeypatch.setattr(store_mod, "COMPACT_ROWS", 3000)
+
+    def add(st, first: int, n: int) -> None:  # activities in commits of 500 rows
+        for a in range(first, first + n, 500):
+            st.con.execute(
+                "INSERT INTO activities SELECT 'd' || (range // 40), range % 40, range, "
+                "range + 5, '开展活动' || range, 'other', NULL, NULL FROM range(?, ?)",
+                [a, a + 500])
+            st.con.execute("CHECKPOINT")
+
+    def groups(st) -> int:
+        return st.con.execute("SELECT count(DISTINCT row_group_id) FROM "
+                              "pragma_storage_info('activities')").fetchall()[0][0]
+
+    def rows(st) -> list:
+        return st.con.execute("SELECT * FROM activities ORDER BY rowid").fetchall()
+
+    path = tmp_path / "s.duckdb"
+    with Store(path) as st:
+        add(st, 0, 2500)  # below COMPACT_ROWS: left as it is
+        assert st.compact() == [] and groups(st) >= 2
+    with Store(path) as st:  # a new run writes small row groups again
+        add(st, 2500, 7500)
+        before, small = rows(st), groups(st)
+        assert st.compact() == ["activities"]
+        assert rows(st) == before and len(before) == 10000
+        assert small >= 5 and groups(st) == 1
+        assert st.con.execute("SELECT n_rows FROM compacted WHERE table_name = 'activities'"
+                              ).fetchall() == [(10000,)]
+    with Store(path) as st:  # fewer new rows than rewritten ones: not yet
+        add(st, 10000, 5000)
+        assert st.compact() == [] and groups(st) > 1
+        add(st, 15000, 5000)
+        before = rows(st)
+        assert st.compact() == ["activities"] and rows(st) == before and groups(st) == 1
