@@ -5,8 +5,10 @@ the process writing the store only inserts ready rows (see :mod:`pipeline.run`).
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+from json.encoder import c_make_encoder, encode_basestring
 
 from pipeline.copied import fingerprints
 from pipeline.document import Document
@@ -17,6 +19,12 @@ ROW_TABLES = ("documents", "sections", "activities", "quantities", "flags", "pro
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+#: The same encoding made once, without the per-call set-up of ``JSONEncoder.encode`` (a
+#: report's rows call it about 300 times): arguments as ``JSONEncoder.iterencode`` passes
+#: them, with no check for circular references (rows are trees).  None without the C
+#: accelerator.
+_C_ENCODE = c_make_encoder and c_make_encoder(None, str, encode_basestring, None, ": ", ", ",
+                                              True, False, True)
 
 
 def text_key(text: str | None) -> str:
@@ -28,7 +36,9 @@ def text_key(text: str | None) -> str:
 def _json(v) -> str | None:
     if v is None or v == {} or v == []:
         return None
-    return _ENCODE(v)
+    if _C_ENCODE is None or isinstance(v, str):
+        return _ENCODE(v)
+    return "".join(_C_ENCODE(v, 0))
 
 
 def _num(v) -> float | None:
@@ -53,11 +63,19 @@ def locator_label(loc: dict) -> str:
     return ""
 
 
-def _section_role(doc: Document, offset) -> str | None:
-    if offset is None:
-        return None
-    sec = doc.section_at(int(offset))
-    return sec.role if sec else None
+def _section_roles(doc: Document, flat: list):
+    """A function: offset -> the role of the innermost section holding it (None outside
+    every section), as ``doc.section_at`` gives it.  Which sections hold an offset changes
+    only at a section's start or end, so it is looked up once per stretch between them."""
+    cuts = sorted({x for sec, _ in flat for x in (sec.start, sec.end)})
+    roles = [sec.role if (sec := doc.section_at(c)) else None for c in cuts]
+
+    def role(offset) -> str | None:
+        if offset is None:
+            return None
+        i = bisect.bisect_right(cuts, int(offset)) - 1
+        return roles[i] if i >= 0 else None
+    return role
 
 
 def _flat_sections(sections, parent=None, acc=None) -> list:
@@ -97,14 +115,16 @@ def document_rows(doc: Document, sha: str, run_id: str, names_fn=None) -> dict[s
         bool(doc.relevant), doc.relevance_reason, doc.format, doc.encoding,
         _json(list(doc.categories)), len(doc.quantities), len(text), text, False, run_id,
         text_key(text)))
-    for i, (sec, parent) in enumerate(_flat_sections(doc.sections)):
+    flat = _flat_sections(doc.sections)
+    role_at = _section_roles(doc, flat)
+    for i, (sec, parent) in enumerate(flat):
         out["sections"].append((did, i, parent, sec.heading, sec.level, sec.role, sec.marker,
                                 sec.start, sec.end, sec.heading_start, sec.heading_end))
     for i, a in enumerate(doc.activities):
         s, e = a.get("start"), a.get("end")
         t = a.get("text") or (text[s:e] if s is not None and e is not None else None)
         extra = {k: v for k, v in a.items() if k not in ("start", "end", "text", "category")}
-        out["activities"].append((did, i, s, e, t, a.get("category"), _section_role(doc, s),
+        out["activities"].append((did, i, s, e, t, a.get("category"), role_at(s),
                                   _json(extra)))
     for i, q in enumerate(doc.quantities):
         sent = q.get("sentence") or None
@@ -120,7 +140,7 @@ def document_rows(doc: Document, sha: str, run_id: str, names_fn=None) -> dict[s
             q.get("unit"), q.get("kind"), bool(q.get("approx")), bool(q.get("redacted")),
             q.get("subject"), q.get("role"), q.get("period"), q.get("category"), q.get("start"),
             q.get("end"), ss, se, text[ss:se] if ss is not None else None,
-            _section_role(doc, q.get("start")), q.get("rule"), links.get("part_of"),
+            role_at(q.get("start")), q.get("rule"), links.get("part_of"),
             _json(links), _json(q.get("cell")), loc))
     for i, f in enumerate(doc.flags):
         out["flags"].append(_flag_row(doc, i, f))
