@@ -137,9 +137,9 @@ def _now() -> datetime:
 ROW_GROUP_SIZE = 2048
 #: Files committed between two :meth:`Store.reattach` in the files phase.
 REATTACH_FILES = 4000
-#: Rows per row group once the files phase is over (DuckDB's default), for the tables
-#: :meth:`Store.compact` rewrites and for everything the consolidation writes.
-LARGE_ROW_GROUP_SIZE = 122_880
+#: Rows per row group of the tables :meth:`Store.compact` rewrites (and, after it, of
+#: whatever the run writes and DuckDB's checkpoints merge).
+LARGE_ROW_GROUP_SIZE = 16_384
 #: The base tables with many rows per report, which :meth:`Store.compact` rewrites in large
 #: row groups (``documents`` keeps small ones: its open row group holds whole texts).
 COMPACTED = ("sections", "activities", "quantities", "flags", "problems")
@@ -240,34 +240,40 @@ class Store:
         self.con.execute("USE store")
 
     def compact(self) -> list[str]:
-        """The end of the files phase: checkpoint; from now on write row groups of
-        :data:`LARGE_ROW_GROUP_SIZE` rows; and rewrite each :data:`COMPACTED` table holding
-        at least :data:`COMPACT_ROWS` rows in small row groups, and at least as many as in
-        large ones, into large ones (same rows, same order).  Returns the tables rewritten.
+        """The end of the files phase: checkpoint, and rewrite each :data:`COMPACTED` table
+        holding at least :data:`COMPACT_ROWS` rows in small row groups, and at least as
+        many as in large ones, into row groups of :data:`LARGE_ROW_GROUP_SIZE` rows (same
+        rows, same order).  Returns the tables rewritten.
 
         DuckDB keeps the metadata of every row group a statement reads until the file is
         detached: with 2,048-row groups, scanning the quantities and activities of a
         32,000-report store held 80 MB of it (19 MB for every base table once rewritten),
         and the file took 1,291 MB for those two tables against 502 MB in 16,384-row
         groups.  ``compacted`` records each table's rows at its last rewrite; rows added
-        since (in this or earlier runs) are the ones in small groups."""
+        since (in this or earlier runs) are the ones in small groups.
+
+        After a rewrite the file stays attached with large row groups for the rest of the
+        run, and DuckDB's checkpoints then merge the other tables' small row groups too
+        (up to its ``max_vacuum_tasks`` a checkpoint).  Not larger: with every fingerprint
+        of 100,000 reports in one row group, the query of shared ones ran out of memory."""
         self.con.execute("CHECKPOINT")
-        self._row_group_size = LARGE_ROW_GROUP_SIZE
-        self.reattach()
         done = dict(self.con.execute("SELECT table_name, n_rows FROM compacted").fetchall())
-        rewritten = []
+        todo = []
         for name in COMPACTED:
             n = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
             large = min(done.get(name, 0), n)  # fewer when rows were deleted since
-            if n - large < max(COMPACT_ROWS, large):
-                continue
+            if n - large >= max(COMPACT_ROWS, large):
+                todo.append((name, n))
+        if not todo:
+            return []
+        self._row_group_size = LARGE_ROW_GROUP_SIZE
+        self.reattach()
+        for name, n in todo:
             with self._transaction():
                 self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "{name}"')
                 self.con.execute("INSERT OR REPLACE INTO compacted VALUES (?, ?)", [name, n])
-            rewritten.append(name)
-        if rewritten:
-            self.reattach()  # checkpoints the rewrite; drops the old groups' metadata
-        return rewritten
+        self.reattach()  # checkpoints the rewrite; drops the old groups' metadata
+        return [name for name, _ in todo]
 
     def reattach(self) -> None:
         """Checkpoint, then detach the database file and attach it again.  DuckDB keeps the
