@@ -229,6 +229,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
     and flags (and of the per-unit tables) are read later (:meth:`Consolidation.read_heads`,
     while the store is open)."""
     from pipeline import aggregate, gaps, subtree_checks
+    from pipeline.store import SCAN_MEMORY_LIMIT
     from pipeline.units import build_units, normalise_roster
 
     cur = ("d.sha256 IN (SELECT sha256 FROM files WHERE NOT superseded AND role = '{}' "
@@ -269,7 +270,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
         coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
         aggregate.stored_aggregates(store, units, sink=lambda f: stager.add("aggregates", f))
         store.reattach()  # the metadata of the row groups the aggregates read
-        pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
+        with store.capped(SCAN_MEMORY_LIMIT):
+            pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
         cross = subtree_checks.stored_cross_flags(
             docs.loc[counted, ["doc_id", "unit_id", "source", "reporting_unit"]], units, store)
         if pending is not None:

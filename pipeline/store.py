@@ -154,6 +154,10 @@ MEMORY_LIMIT = "256MB"
 #: The cap while files are written (:meth:`Store.capped`): DuckDB keeps what it writes in
 #: its pool up to the cap, which only the consolidation's queries need.
 FILES_MEMORY_LIMIT = "128MB"
+#: The cap while the build reads the store a chunk at a time (the gap lists, the checks of
+#: figures): filtered scans, which need little room; what DuckDB would cache beyond it is
+#: read from the file again.
+SCAN_MEMORY_LIMIT = "128MB"
 #: Memory DuckDB's allocator may keep cached after a task (its default is 128 MB).
 ALLOCATOR_FLUSH = "8MB"
 

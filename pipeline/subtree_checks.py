@@ -174,6 +174,7 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     a flag's sentence looked up once it is raised."""
     from pipeline import details
     from pipeline.consolidation import COLUMNS, conform
+    from pipeline.store import SCAN_MEMORY_LIMIT
     from pipeline.store_reads import Texts, shared_fingerprints, sql_list
 
     texts = Texts(store, docs["doc_id"])
@@ -184,8 +185,12 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
                "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
     store.backfill_fingerprints()  # documents stored by an older version have none
     store.reattach()  # the metadata of the row groups the build has read so far
-    out = cross_flags(d, texts, units, weights,
-                      lambda assignment: details.slim_by_chunk(store, columns, where, assignment),
+
+    def load(assignment):  # the figures' chunks: DuckDB capped meanwhile (not the copies')
+        with store.capped(SCAN_MEMORY_LIMIT):
+            yield from details.slim_by_chunk(store, columns, where, assignment)
+
+    out = cross_flags(d, texts, units, weights, load,
                       shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -338,6 +339,43 @@ def test_files_are_written_under_the_files_cap_and_consolidated_under_the_store_
     assert seen == {"commit": {setting(store.FILES_MEMORY_LIMIT)},
                     "build": {setting(store.MEMORY_LIMIT)}}
     assert setting(store.FILES_MEMORY_LIMIT) != setting(store.MEMORY_LIMIT)
+
+
+def test_the_builds_chunked_reads_run_under_the_scan_cap_and_the_copy_search_under_the_store_cap(
+        tmp_path, monkeypatch):
+    """The checks of figures read the store a chunk at a time with DuckDB held to
+    SCAN_MEMORY_LIMIT; the copied-passage search (a large aggregate) gets MEMORY_LIMIT
+    back, and so does what follows."""
+    from pipeline import details, store, store_reads
+    from pipeline.cli import main as cli
+
+    def cap(st) -> str:
+        return st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    seen: dict[str, set] = {"chunks": set(), "copies": set()}
+    slim, shared_of = details.slim_by_chunk, store_reads.shared_fingerprints
+
+    def slim_by_chunk(st, *a, **k):
+        for item in slim(st, *a, **k):
+            seen["chunks"].add(cap(st))
+            yield item
+
+    def shared_fingerprints(st, *a, **k):
+        shared = shared_of(st, *a, **k)
+
+        def recorded(*b, **kw):
+            seen["copies"].add(cap(st))
+            return shared(*b, **kw)
+        return recorded
+    monkeypatch.setattr(details, "slim_by_chunk", slim_by_chunk)
+    monkeypatch.setattr(store_reads, "shared_fingerprints", shared_fingerprints)
+    samples = Path(__file__).resolve().parent.parent / "corpus" / "samples"
+    assert cli(["run", str(samples), "-o", str(tmp_path / "out"), "--workers", "1",
+                "--no-progress"]) == 0
+    with Store(tmp_path / "out" / "ngreport.duckdb") as st:
+        scan, full = (st.con.execute(f"SET memory_limit = '{v}'") and cap(st)
+                      for v in (store.SCAN_MEMORY_LIMIT, store.MEMORY_LIMIT))
+    assert seen == {"chunks": {scan}, "copies": {full}} and scan != full
 
 
 def test_reattaching_keeps_the_rows_and_the_connections_own_state(tmp_path, monkeypatch):
