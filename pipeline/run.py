@@ -335,7 +335,7 @@ def main(args) -> int:
                                                           time.localtime(started)),
                "n_files": len(files), "n_processed": n_processed,
                "n_failed": len(failed), "inputs": list(args.inputs)}
-        store.compact()  # checkpointed; large row groups from here on
+        store.compact()  # checkpointed; large tables rewritten in large row groups
         cores = resolve_workers(args.workers) if args.engine == "local" else 1
         cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores,
                                    heads=False)  # read once Parquet's sort is done
