@@ -252,16 +252,15 @@ class Store:
         DuckDB keeps the metadata of every row group a statement reads until the file is
         detached: with 2,048-row groups, scanning the quantities and activities of a
         32,000-report store held 80 MB of it (every base table: 99 MB; 19 MB in
-        122,880-row groups),
-        and the file took 1,291 MB for those two tables against 502 MB in 16,384-row
-        groups.  ``compacted`` records each table's rows at its last rewrite; rows added
-        since (in this or earlier runs) are the ones in small groups.
+        122,880-row groups), and the file took 1,291 MB for those two tables against
+        502 MB in 16,384-row groups.  ``compacted`` records each table's rows at its last
+        rewrite; rows added since (in this or earlier runs) are the ones in small groups.
 
         After a rewrite the file stays attached with large row groups for the rest of the
         run, and DuckDB's checkpoints then merge the other tables' small row groups too
         (up to its ``max_vacuum_tasks`` a checkpoint).  Not larger: with every fingerprint
         of 100,000 reports in one row group, the query of shared ones ran out of memory."""
-        self.con.execute("CHECKPOINT")
+        self.settle()
         done = dict(self.con.execute("SELECT table_name, n_rows FROM compacted").fetchall())
         todo = []
         for name in COMPACTED:
