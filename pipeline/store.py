@@ -185,6 +185,7 @@ class Store:
         self._attach()
         self.con.execute(f"SET temp_directory = '{self._quoted}.tmp'")
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        self._limit = MEMORY_LIMIT  # DuckDB's memory_limit now (see capped)
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET threads = {default_workers()}")  # the CPUs it may use
         # DuckDB's allocator (jemalloc) keeps what a query frees for the next one: up to the
@@ -202,16 +203,19 @@ class Store:
     @contextmanager
     def capped(self, limit: str):
         """Meanwhile, hold DuckDB's buffer pool to ``limit`` (it hands back the blocks it
-        caches beyond it); then :data:`MEMORY_LIMIT` again.  Lowering it is an optimisation
-        only: if more than ``limit`` is pinned now, the cap stays as it was."""
+        caches beyond it); then to the cap before (these nest).  Lowering it is an
+        optimisation only: if more than ``limit`` is pinned now, the cap stays as it was."""
+        before = self._limit
         try:
             self.con.execute(f"SET memory_limit = '{limit}'")
+            self._limit = limit
         except duckdb.Error:
             pass
         try:
             yield
         finally:
-            self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            self.con.execute(f"SET memory_limit = '{before}'")
+            self._limit = before
 
     @contextmanager
     def one_thread(self):
@@ -231,6 +235,12 @@ class Store:
         after a 2,000-report consolidation), so processes forked meanwhile do not inherit
         them and keep them alive once this process moves on."""
         return self.capped("8MB")
+
+    def evict(self) -> None:
+        """Hand back the blocks DuckDB caches now (:meth:`lean` for a moment): after a
+        large scan, before Python needs the room."""
+        with self.lean():
+            pass
 
     def settle(self) -> None:
         """Fold the write-ahead log into the file now (the end of the files phase): data not
@@ -285,12 +295,16 @@ class Store:
         with small row groups (:data:`ROW_GROUP_SIZE`) that grows with the store: about
         300 MB once every table of a 100,000-report store has been read, beside a capped
         buffer pool.  Call it between statements only (no result being streamed); temporary
-        tables, registered frames and settings belong to the connection and stay."""
+        tables, registered frames and settings belong to the connection and stay.  Then
+        :meth:`evict`: right after the 100,000-report store's documents were read, the
+        process's memory fell by a further 94 MB (424 → 330 MB) when the cap was lowered
+        for a moment, though DuckDB counted 3 MB in its pool."""
         self.con.execute("CHECKPOINT")
         self.con.execute("USE memory")
         self.con.execute("DETACH store")
         self._attach()
         self._since_attach = 0
+        self.evict()  # and what DuckDB's allocator still caches of it
 
     def __enter__(self) -> "Store":
         return self
