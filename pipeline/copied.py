@@ -157,14 +157,15 @@ def _kept(fps: list[tuple[np.ndarray, np.ndarray]], common: int,
 
 def _seed_pairs(h: np.ndarray, d: np.ndarray, p: np.ndarray, n_docs: int, chunk: int = 100_000):
     """(da, pa, db, pb) chunks: all pairs of fingerprints of one k-gram in two documents
-    (doc a < doc b), from :func:`_kept`'s arrays; a chunk holds every pair of a range of
-    documents a, about ``chunk`` pairs (bounded memory)."""
-    new = np.r_[True, h[1:] != h[:-1]][:len(h)]
-    st = np.flatnonzero(new)
-    sz = np.diff(np.r_[st, len(h)])
-    # each fingerprint is paired with the members of its k-gram after it
-    after = (np.repeat(st + sz, sz) - np.arange(len(h)) - 1).astype(np.int32)
-    del new, st, sz
+    (doc a < doc b), from :func:`_kept`'s arrays (``h`` may be any array that changes value
+    exactly where the k-gram does); a chunk holds every pair of a range of documents a,
+    about ``chunk`` pairs (bounded memory)."""
+    st = np.flatnonzero(np.r_[True, h[1:] != h[:-1]][:len(h)])
+    # each fingerprint is paired with the members of its k-gram after it (in int32: the
+    # widest array here, one per fingerprint)
+    ends = np.r_[st[1:], len(h)][:len(st)].astype(np.int32)
+    after = np.repeat(ends, ends - st) - np.arange(1, len(h) + 1, dtype=np.int32)
+    del st, ends
     cum = np.cumsum(np.bincount(d, weights=after, minlength=n_docs))
     edges = np.unique(np.r_[0, np.searchsorted(cum, np.arange(chunk, cum[-1] if len(cum) else 0,
                                                               chunk)), n_docs])
@@ -262,7 +263,8 @@ def copied_passages(documents: pd.DataFrame, texts: Mapping[str, str], min_chars
     grows with the number of shared seeds, not with the number of document pairs.
 
     ``shared(common, max_bucket)``, when given, returns :func:`_kept`'s arrays for the rows
-    of ``documents`` (e.g. from the store's stored fingerprints), and only the texts of
+    of ``documents`` (e.g. from the store's stored fingerprints; the first may be any array
+    that changes value where the k-gram does, see :func:`_seed_pairs`), and only the texts of
     candidate regions are read; else every text is fingerprinted here."""
     cols = [c for c in ("doc_id", "reporting_unit") if c in documents.columns]
     docs = documents[cols].to_dict("records")

@@ -236,7 +236,9 @@ def shared_fingerprints(store, doc_ids: list[str]):
     """For :func:`pipeline.copied.copied_passages`: a function ``(common, max_bucket)`` giving
     the stored fingerprints of ``doc_ids`` (documents numbered in that order) whose k-gram
     is in 2… common+1 of them and at most max_bucket times, sorted by hash, document,
-    position — found by DuckDB, so only the shared fingerprints reach Python.  A large
+    position — found by DuckDB, so only the shared fingerprints reach Python.  Their hashes
+    are not kept: the first array holds the parity of each one's k-gram (first k-gram 0),
+    one byte a fingerprint instead of eight, which changes exactly where the k-gram does.  A large
     corpus is read in passes over ranges of hashes (:data:`FINGERPRINTS_PER_PASS`), each
     streamed a batch at a time; the ranges are in hash order, so their rows are too."""
     import numpy as np
@@ -245,7 +247,8 @@ def shared_fingerprints(store, doc_ids: list[str]):
         store.reattach()  # staged rows pinned in the pool, row groups' metadata held
         index = pd.DataFrame({"doc_id": list(doc_ids), "d": np.arange(len(doc_ids), dtype=np.int32)})
         store.con.register("_fp_docs", index)
-        parts: dict[str, list] = {"h": [], "d": [], "p": []}
+        parts: dict[str, list] = {"k": [], "d": [], "p": []}
+        last = None  # the last hash so far, and its k-gram's parity (below)
         try:
             total = store.con.execute("SELECT coalesce(sum(len(hashes)), 0) FROM fingerprints "
                                       "WHERE doc_id IN (SELECT doc_id FROM _fp_docs)"
@@ -255,11 +258,20 @@ def shared_fingerprints(store, doc_ids: list[str]):
                     "lo": str(lo), "hi": str(hi), "common": common + 1, "bucket": max_bucket}
                 ).to_arrow_reader(SHARED_BATCH_ROWS)
                 for batch in reader:
-                    for name, dtype in (("h", np.uint64), ("d", np.int32), ("p", np.int32)):
-                        parts[name].append(batch.column(name).to_numpy().astype(dtype,
-                                                                                  copy=False))
+                    h = batch.column("h").to_numpy()
+                    if not len(h):
+                        continue
+                    new = np.r_[last is None or h[0] != last[0], h[1:] != h[:-1]]
+                    parity = (np.cumsum(new) + (last[1] if last else 1)) & 1
+                    last = (h[-1], int(parity[-1]))
+                    parts["k"].append(parity.astype(np.uint8))
+                    for name in ("d", "p"):
+                        parts[name].append(batch.column(name).to_numpy().astype(np.int32,
+                                                                                 copy=False))
         finally:
             store.con.unregister("_fp_docs")
-        return tuple(np.concatenate(parts[c]) if parts[c] else np.empty(0, dtype)
-                     for c, dtype in (("h", np.uint64), ("d", np.int32), ("p", np.int32)))
+            store.evict()  # the fingerprints' blocks: the search needs the room
+        # one column at a time, each column's parts dropped once joined
+        return tuple(np.concatenate(parts.pop(c)) if parts[c] else np.empty(0, dtype)
+                     for c, dtype in (("k", np.uint8), ("d", np.int32), ("p", np.int32)))
     return shared

@@ -161,11 +161,11 @@ def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.Dat
                 weights: Mapping[str, int], load: Loader, budget: int | None = None,
                 shared=None, min_copy_chars: int = 100) -> pd.DataFrame:
     """:func:`crossflags.cross_document_flags`, with the figures read a subtree at a time."""
-    out = subtree_flags(units, weights, load, budget)
+    copied = None  # first: the copy search's peak is then beside no flag of figures
     if documents is not None and not documents.empty and texts:
         copied = cf.as_frame(cf._copied(documents, texts, min_copy_chars, shared))
-        out = pd.concat([out, copied], ignore_index=True)
-    return out
+    out = subtree_flags(units, weights, load, budget)
+    return out if copied is None else pd.concat([out, copied], ignore_index=True)
 
 
 def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
