@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import math
 import re
+import shutil
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -201,6 +203,7 @@ def sheet_frames(cons: Consolidation) -> Iterator[tuple[str, pd.DataFrame]]:
                                  + (f"；完整数据见 {source}。" if source else "。")))
             df = df.iloc[:MAX_ROWS]
         yield sheet, df
+        del df  # before the next frame is made
     if notes:
         yield "说明", pd.DataFrame(notes, columns=["工作表", "说明"])
 
@@ -336,30 +339,42 @@ def _write_sheet(wb: Workbook, title: str, df: pd.DataFrame) -> tuple[list[np.nd
 
 def write(cons: Consolidation, path: Path | str, chunk: int = 5000) -> Path:
     """Write ``consolidated.xlsx`` to ``path`` (a file path) and return it.  The data rows
-    are made and compressed ``chunk`` rows at a time, straight into the package."""
+    are made ``chunk`` rows at a time: a sheet's rows go to a temporary file beside ``path``
+    as soon as its frame is made (so one sheet's cells are held at a time, not the
+    workbook's), then into the package, compressed, once openpyxl has laid out every sheet."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)
-    rows = {f"xl/worksheets/sheet{i}.xml": _write_sheet(wb, title, df)  # a frame at a time
-            for i, (title, df) in enumerate(sheet_frames(cons), start=1)}
-    buf = io.BytesIO()
-    wb.save(buf)
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(
-            path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESSION) as dst:
-        assert set(rows) <= set(src.namelist()), "unexpected openpyxl package layout"
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename not in rows:
-                dst.writestr(info, data, compresslevel=COMPRESSION)
-                continue
-            columns, dim = rows[info.filename]
-            head, tail = _DIMENSION.sub(f'<dimension ref="{dim}"/>'.encode(), data, count=1
-                                        ).split(_SHEET_DATA_END, 1)
-            n = len(columns[0]) if columns else 0
-            with dst.open(info.filename, "w", force_zip64=n * len(columns) > 4_000_000) as fh:
-                fh.write(head)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".xlsx-") as tmp:
+        rows: dict[str, tuple[Path, str]] = {}
+        for i, (title, df) in enumerate(sheet_frames(cons), start=1):
+            columns, dim = _write_sheet(wb, title, df)
+            del df
+            spool = Path(tmp) / f"sheet{i}.xml"
+            with open(spool, "wb") as fh:
+                n = len(columns[0]) if columns else 0
                 for a in range(0, n, chunk):
                     fh.write(_rows_xml(columns, a, min(a + chunk, n)))
-                fh.write(_SHEET_DATA_END + tail)
+            rows[f"xl/worksheets/sheet{i}.xml"] = (spool, dim)
+            del columns
+        buf = io.BytesIO()
+        wb.save(buf)
+        with zipfile.ZipFile(buf) as src, zipfile.ZipFile(
+                path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESSION) as dst:
+            assert set(rows) <= set(src.namelist()), "unexpected openpyxl package layout"
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename not in rows:
+                    dst.writestr(info, data, compresslevel=COMPRESSION)
+                    continue
+                spool, dim = rows[info.filename]
+                head, tail = _DIMENSION.sub(f'<dimension ref="{dim}"/>'.encode(), data, count=1
+                                            ).split(_SHEET_DATA_END, 1)
+                size = len(head) + spool.stat().st_size + len(_SHEET_DATA_END + tail)
+                with dst.open(info.filename, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as fh, \
+                        open(spool, "rb") as part:
+                    fh.write(head)
+                    shutil.copyfileobj(part, fh, 1 << 20)
+                    fh.write(_SHEET_DATA_END + tail)
     return path

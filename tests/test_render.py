@@ -83,6 +83,18 @@ def test_xlsx_sheets_headers_numbers(example, tmp_path):
     assert flags[1]["提示类型"] == "分项之和与合计不符"
 
 
+def test_xlsx_rows_spooled_in_chunks_read_back_alike_and_leave_no_spool(example, tmp_path):
+    """A sheet's rows go through a temporary file a chunk at a time: rows split over many
+    chunks read back as written in one, and the temporary folder is gone."""
+    def sheets(path):
+        wb = load_workbook(path)
+        return {n: [[c.value for c in r] for r in wb[n].iter_rows()] for n in wb.sheetnames}
+    one = sheets(render_xlsx.write(example, tmp_path / "one" / "c.xlsx"))
+    many = sheets(render_xlsx.write(example, tmp_path / "many" / "c.xlsx", chunk=2))
+    assert one == many and len(one["数量明细"]) == 6 and len(one["审计提示"]) > 2
+    assert [p.name for p in (tmp_path / "many").iterdir()] == ["c.xlsx"]
+
+
 def test_xlsx_column_widths_count_cjk_double(example, tmp_path):
     wb = load_workbook(render_xlsx.write(example, tmp_path / "c.xlsx"))
     ws = wb["数量明细"]
