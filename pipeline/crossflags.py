@@ -114,10 +114,11 @@ def _unit_values(m: pd.DataFrame) -> pd.DataFrame:
     return v.assign(lo_max=g["lo"].max().to_numpy())
 
 
-def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
-    """``v``: :func:`_unit_values`."""
-    parent = dict(zip(units["unit_id"], units["parent_id"]))
-    name = dict(zip(units["unit_id"], units["unit_name"]))
+def _parents(v: pd.DataFrame, units: pd.DataFrame,
+             parent: Mapping[str, str | None] | None = None) -> list[dict]:
+    """``v``: :func:`_unit_values`; ``parent``: unit -> parent (made from ``units`` when not
+    given: pass it when checking the corpus a chunk at a time)."""
+    parent = dict(zip(units["unit_id"], units["parent_id"])) if parent is None else parent
     par = [parent.get(u) for u in v["unit_id"].tolist()]
     is_kid = np.array([isinstance(p, str) for p in par], dtype=bool)
     kids = v[is_kid].assign(parent=[p for p, k in zip(par, is_kid) if k], _pos=np.flatnonzero(is_kid))
@@ -130,6 +131,8 @@ def _parents(v: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
     for *key, u, t, d in zip(*(kids[c].tolist() for c in [*by, "unit_id", "text", "doc_id"])):
         groups.setdefault(tuple(key), []).append((u, t, d))
     tot = tot.sort_values("first")
+    name = unit_column(units, "unit_name", {u for ks in groups.values()
+                                            for u, _, _ in ks[:MAX_CHILDREN_SHOWN]})
     for r, top in zip(tot.itertuples(index=False), _records(v, tot["top"])):
         ks = groups[(r.parent, r.year, r.subj, r.kind, r.cat)]
         out.append(parent_flag(top, r, ks, len(ks), name))
@@ -156,6 +159,13 @@ def _children(ks: list[tuple], name: dict, n: int) -> str:
     first ones and "等N个下级单位"."""
     parts = "、".join(f"{name.get(u, u)} {t}" for u, t, _ in ks[:MAX_CHILDREN_SHOWN])
     return parts if n <= MAX_CHILDREN_SHOWN else f"{parts}等{n}个下级单位"
+
+
+def unit_column(units: pd.DataFrame, column: str, ids) -> dict:
+    """unit_id -> ``column`` of the units ``ids`` only: a chunk's flags name a few units of
+    a roster that may hold a hundred thousand."""
+    sel = units["unit_id"].isin(list(ids)).to_numpy()
+    return dict(zip(units["unit_id"][sel].tolist(), units[column][sel].tolist()))
 
 
 def _records(df: pd.DataFrame, rows) -> list[dict]:
@@ -201,13 +211,12 @@ def _ancestor_jumps(m: pd.DataFrame, v: pd.DataFrame, units: pd.DataFrame,
     ``anc``: :func:`_ancestors`."""
     if anc.empty or v.empty:
         return []
-    level = dict(zip(units["unit_id"], units["level"]))
     tops = v[_G + ["hi"]].assign(_top=np.arange(len(v)))
     tops = tops.rename(columns={"unit_id": "anc", "hi": "top_hi"})
     x = m[_G + ["lo"]].assign(_pos=np.arange(len(m))).merge(anc, on="unit_id")
     x = x.merge(tops, on=["anc", "year", *_KEY])
     x = x[x["lo"] > x["top_hi"]].sort_values(["_pos", "depth"]).drop_duplicates("_pos")
-    out = []
+    level, out = unit_column(units, "level", set(x["anc"])), []
     for a, r, top in zip(x["anc"], _records(m, x["_pos"]), _records(v, x["_top"])):
         out.append(_row(r, "implausible_jump", "warning",
                         f"下级单位的“{r['subj']}”超过了{_LEVEL.get(level.get(a), '上级')}单位同一年的数字。",

@@ -100,7 +100,8 @@ class _ChildSums:
         first = {key: i for i, key in enumerate(groups)}  # groups in report order
         tot = tot.assign(first=[first[k] for k in zip(*(tot[c].tolist() for c in self.BY))])
         tot = tot.sort_values("first")
-        name = dict(zip(units["unit_id"], units["unit_name"]))
+        name = cf.unit_column(units, "unit_name", {u for ks in groups.values()
+                                                   for u, _, _ in ks[:cf.MAX_CHILDREN_SHOWN]})
         return [cf.parent_flag(top, r, groups[(r.parent, r.year, r.subj, r.kind, r.cat)], r.n,
                                name)
                 for r, top in zip(tot.itertuples(index=False),
@@ -131,7 +132,7 @@ def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
         if chunk == 0:
             top_values, against = v, v
         else:
-            rows += cf._parents(v, units) if len(units) else []
+            rows += cf._parents(v, units, parent) if len(units) else []
             against = v if top_values is None else pd.concat([v, top_values], ignore_index=True)
         if len(units):
             children.add(v)
