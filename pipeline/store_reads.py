@@ -243,6 +243,8 @@ def shared_fingerprints(store, doc_ids: list[str]):
     streamed a batch at a time; the ranges are in hash order, so their rows are too."""
     import numpy as np
 
+    from pipeline.store import MEMORY_LIMIT
+
     def shared(common: int, max_bucket: int):
         store.reattach()  # staged rows pinned in the pool, row groups' metadata held
         index = pd.DataFrame({"doc_id": list(doc_ids), "d": np.arange(len(doc_ids), dtype=np.int32)})
@@ -253,21 +255,22 @@ def shared_fingerprints(store, doc_ids: list[str]):
             total = store.con.execute("SELECT coalesce(sum(len(hashes)), 0) FROM fingerprints "
                                       "WHERE doc_id IN (SELECT doc_id FROM _fp_docs)"
                                       ).fetchall()[0][0]
-            for lo, hi in _hash_ranges(max(1, -(-int(total) // FINGERPRINTS_PER_PASS))):
-                reader = store.con.sql(_SHARED, params={
-                    "lo": str(lo), "hi": str(hi), "common": common + 1, "bucket": max_bucket}
-                ).to_arrow_reader(SHARED_BATCH_ROWS)
-                for batch in reader:
-                    h = batch.column("h").to_numpy()
-                    if not len(h):
-                        continue
-                    new = np.r_[last is None or h[0] != last[0], h[1:] != h[:-1]]
-                    parity = (np.cumsum(new) + (last[1] if last else 1)) & 1
-                    last = (h[-1], int(parity[-1]))
-                    parts["k"].append(parity.astype(np.uint8))
-                    for name in ("d", "p"):
-                        parts[name].append(batch.column(name).to_numpy().astype(np.int32,
-                                                                                 copy=False))
+            with store.capped(MEMORY_LIMIT):  # the passes' aggregates need the whole cap
+                for lo, hi in _hash_ranges(max(1, -(-int(total) // FINGERPRINTS_PER_PASS))):
+                    reader = store.con.sql(_SHARED, params={
+                        "lo": str(lo), "hi": str(hi), "common": common + 1,
+                        "bucket": max_bucket}).to_arrow_reader(SHARED_BATCH_ROWS)
+                    for batch in reader:
+                        h = batch.column("h").to_numpy()
+                        if not len(h):
+                            continue
+                        new = np.r_[last is None or h[0] != last[0], h[1:] != h[:-1]]
+                        parity = (np.cumsum(new) + (last[1] if last else 1)) & 1
+                        last = (h[-1], int(parity[-1]))
+                        parts["k"].append(parity.astype(np.uint8))
+                        for name in ("d", "p"):
+                            parts[name].append(batch.column(name).to_numpy().astype(np.int32,
+                                                                                     copy=False))
         finally:
             store.con.unregister("_fp_docs")
             store.evict()  # the fingerprints' blocks: the search needs the room

@@ -187,12 +187,14 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     store.backfill_fingerprints()  # documents stored by an older version have none
     store.reattach()  # the metadata of the row groups the build has read so far
 
-    def load(assignment):  # the figures' chunks: DuckDB capped meanwhile (not the copies')
-        with store.capped(SCAN_MEMORY_LIMIT):
-            yield from details.slim_by_chunk(store, columns, where, assignment)
+    def load(assignment):  # the figures' chunks
+        yield from details.slim_by_chunk(store, columns, where, assignment)
 
-    out = cross_flags(d, texts, units, weights, load,
-                      shared=shared_fingerprints(store, list(d["doc_id"])))
+    # DuckDB capped meanwhile: the copies' texts and the figures' chunks are filtered reads
+    # (the query of shared fingerprints raises the cap for its passes)
+    with store.capped(SCAN_MEMORY_LIMIT):
+        out = cross_flags(d, texts, units, weights, load,
+                          shared=shared_fingerprints(store, list(d["doc_id"])))
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
     missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -364,41 +365,66 @@ def test_caps_nest_and_reattaching_keeps_the_cap_in_force(tmp_path):
         assert st.con.execute(f"SET memory_limit = '{store.MEMORY_LIMIT}'") and cap(st) == full
 
 
-def test_the_builds_chunked_reads_run_under_the_scan_cap_and_the_copy_search_under_the_store_cap(
+def test_the_cross_document_checks_run_under_the_scan_cap_and_the_shared_fingerprints_under_the_store_cap(
         tmp_path, monkeypatch):
-    """The checks of figures read the store a chunk at a time with DuckDB held to
-    SCAN_MEMORY_LIMIT; the copied-passage search (a large aggregate) gets MEMORY_LIMIT
-    back, and so does what follows."""
+    """The cross-document checks (the figures' chunks, the copies' texts) read the store
+    with DuckDB held to SCAN_MEMORY_LIMIT; the passes of the query of shared fingerprints (a
+    large aggregate) get MEMORY_LIMIT, and so does what follows the checks."""
     from pipeline import details, store, store_reads
     from pipeline.cli import main as cli
 
     def cap(st) -> str:
         return st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
 
-    seen: dict[str, set] = {"chunks": set(), "copies": set()}
-    slim, shared_of = details.slim_by_chunk, store_reads.shared_fingerprints
+    seen: dict[str, set] = {"chunks": set(), "texts": set(), "passes": set(), "after": set()}
+    slim, fetch, ranges = details.slim_by_chunk, store_reads.Texts._fetch, store_reads._hash_ranges
+    replace = Store.replace_derived
 
     def slim_by_chunk(st, *a, **k):
         for item in slim(st, *a, **k):
             seen["chunks"].add(cap(st))
             yield item
 
-    def shared_fingerprints(st, *a, **k):
-        shared = shared_of(st, *a, **k)
+    def _fetch(self, ids):
+        seen["texts"].add(cap(self.store))
+        return fetch(self, ids)
 
-        def recorded(*b, **kw):
-            seen["copies"].add(cap(st))
-            return shared(*b, **kw)
-        return recorded
+    def hash_ranges(n):
+        return [seen["passes"].add(cap(held[0])) or r for r in ranges(n)]
+
+    held = []
+    shared_of = store_reads.shared_fingerprints
+
+    def shared_fingerprints(st, *a, **k):
+        held[:] = [st]
+        return shared_of(st, *a, **k)
+
+    def after(st, *a, **k):
+        seen["after"].add(cap(st))
+        return replace(st, *a, **k)
     monkeypatch.setattr(details, "slim_by_chunk", slim_by_chunk)
+    monkeypatch.setattr(store_reads.Texts, "_fetch", _fetch)
+    monkeypatch.setattr(store_reads, "_hash_ranges", hash_ranges)
     monkeypatch.setattr(store_reads, "shared_fingerprints", shared_fingerprints)
+    monkeypatch.setattr(Store, "replace_derived", after)
     samples = Path(__file__).resolve().parent.parent / "corpus" / "samples"
-    assert cli(["run", str(samples), "-o", str(tmp_path / "out"), "--workers", "1",
+    inputs = tmp_path / "in"
+    shutil.copytree(samples, inputs)
+    summary = (samples / "2021_econ-bureau_summary.txt").read_text(encoding="utf-8")
+    (inputs / "copy.txt").write_text(  # another unit's report copying a third of it
+        "乙县关心下一代工作委员会2021年工作总结\n\n"
+        + summary[len(summary) // 3:2 * len(summary) // 3] + "\n全年资助困难学生120名。\n",
+        encoding="utf-8")
+    assert cli(["run", str(inputs), "-o", str(tmp_path / "out"), "--workers", "1",
                 "--no-progress"]) == 0
     with Store(tmp_path / "out" / "ngreport.duckdb") as st:
         scan, full = (st.con.execute(f"SET memory_limit = '{v}'") and cap(st)
                       for v in (store.SCAN_MEMORY_LIMIT, store.MEMORY_LIMIT))
-    assert seen == {"chunks": {scan}, "copies": {full}} and scan != full
+        copies = st.con.execute("SELECT count(*) FROM flags WHERE type = 'copied_text'"
+                                ).fetchall()[0][0]
+    assert copies > 0  # the copy's texts were read
+    assert seen == {"chunks": {scan}, "texts": {scan}, "passes": {full}, "after": {full}}
+    assert scan != full
 
 
 def test_reattaching_keeps_the_rows_and_the_connections_own_state(tmp_path, monkeypatch):
