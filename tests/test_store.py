@@ -365,10 +365,10 @@ def test_caps_nest_and_reattaching_keeps_the_cap_in_force(tmp_path):
         assert st.con.execute(f"SET memory_limit = '{store.MEMORY_LIMIT}'") and cap(st) == full
 
 
-def test_the_cross_document_checks_run_under_the_scan_cap_and_the_shared_fingerprints_under_the_store_cap(
+def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_under_the_store_cap(
         tmp_path, monkeypatch):
-    """The cross-document checks (the figures' chunks, the copies' texts) read the store
-    with DuckDB held to SCAN_MEMORY_LIMIT; the passes of the query of shared fingerprints (a
+    """Plan coverage's reads and the cross-document checks (the figures' chunks, the
+    copies' texts) read the store with DuckDB held to SCAN_MEMORY_LIMIT; the passes of the query of shared fingerprints (a
     large aggregate) get MEMORY_LIMIT, and so does what follows the checks."""
     from pipeline import details, store, store_reads
     from pipeline.cli import main as cli
@@ -376,7 +376,15 @@ def test_the_cross_document_checks_run_under_the_scan_cap_and_the_shared_fingerp
     def cap(st) -> str:
         return st.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
 
-    seen: dict[str, set] = {"chunks": set(), "texts": set(), "passes": set(), "after": set()}
+    from pipeline import consolidation
+
+    seen: dict[str, set] = {"coverage": set(), "chunks": set(), "texts": set(),
+                            "passes": set(), "after": set()}
+    clauses = consolidation.report_clause_chunks
+
+    def report_clause_chunks(st, *a, **k):
+        seen["coverage"].add(cap(st))
+        return clauses(st, *a, **k)
     slim, fetch, ranges = details.slim_by_chunk, store_reads.Texts._fetch, store_reads._hash_ranges
     replace = Store.replace_derived
 
@@ -407,6 +415,7 @@ def test_the_cross_document_checks_run_under_the_scan_cap_and_the_shared_fingerp
     monkeypatch.setattr(store_reads, "_hash_ranges", hash_ranges)
     monkeypatch.setattr(store_reads, "shared_fingerprints", shared_fingerprints)
     monkeypatch.setattr(Store, "replace_derived", after)
+    monkeypatch.setattr(consolidation, "report_clause_chunks", report_clause_chunks)
     samples = Path(__file__).resolve().parent.parent / "corpus" / "samples"
     inputs = tmp_path / "in"
     shutil.copytree(samples, inputs)
@@ -416,14 +425,15 @@ def test_the_cross_document_checks_run_under_the_scan_cap_and_the_shared_fingerp
         + summary[len(summary) // 3:2 * len(summary) // 3] + "\n全年资助困难学生120名。\n",
         encoding="utf-8")
     assert cli(["run", str(inputs), "-o", str(tmp_path / "out"), "--workers", "1",
-                "--no-progress"]) == 0
+                "--no-progress", "--plan", str(samples / "2020_market-regulator_work-points.txt")]) == 0
     with Store(tmp_path / "out" / "ngreport.duckdb") as st:
         scan, full = (st.con.execute(f"SET memory_limit = '{v}'") and cap(st)
                       for v in (store.SCAN_MEMORY_LIMIT, store.MEMORY_LIMIT))
         copies = st.con.execute("SELECT count(*) FROM flags WHERE type = 'copied_text'"
                                 ).fetchall()[0][0]
     assert copies > 0  # the copy's texts were read
-    assert seen == {"chunks": {scan}, "texts": {scan}, "passes": {full}, "after": {full}}
+    assert seen == {"coverage": {scan}, "chunks": {scan}, "texts": {scan}, "passes": {full},
+                    "after": {full}}
     assert scan != full
 
 
