@@ -296,9 +296,9 @@ class Store:
         300 MB once every table of a 100,000-report store has been read, beside a capped
         buffer pool.  Call it between statements only (no result being streamed); temporary
         tables, registered frames and settings belong to the connection and stay.  Then
-        :meth:`evict`: right after the 100,000-report store's documents were read, the
-        process's memory fell by a further 94 MB (424 → 330 MB) when the cap was lowered
-        for a moment, though DuckDB counted 3 MB in its pool."""
+        :meth:`evict`: on the 100,000-report store, after unit matching and a reattach,
+        lowering the cap for a moment took the process from 424 to 330 MB, though DuckDB
+        counted 3 MB in its pool."""
         self.con.execute("CHECKPOINT")
         self.con.execute("USE memory")
         self.con.execute("DETACH store")

@@ -237,10 +237,11 @@ def shared_fingerprints(store, doc_ids: list[str]):
     the stored fingerprints of ``doc_ids`` (documents numbered in that order) whose k-gram
     is in 2… common+1 of them and at most max_bucket times, sorted by hash, document,
     position — found by DuckDB, so only the shared fingerprints reach Python.  Their hashes
-    are not kept: the first array holds the parity of each one's k-gram (first k-gram 0),
-    one byte a fingerprint instead of eight, which changes exactly where the k-gram does.  A large
-    corpus is read in passes over ranges of hashes (:data:`FINGERPRINTS_PER_PASS`), each
-    streamed a batch at a time; the ranges are in hash order, so their rows are too."""
+    are not kept: the first array holds the parity of each one's k-gram (the first k-gram
+    0), one byte a fingerprint instead of eight, which changes exactly where the k-gram
+    does.  A large corpus is read in passes over ranges of hashes
+    (:data:`FINGERPRINTS_PER_PASS`), each streamed a batch at a time; the ranges are in hash
+    order, so their rows are too."""
     import numpy as np
 
     from pipeline.store import MEMORY_LIMIT

@@ -368,8 +368,9 @@ def test_caps_nest_and_reattaching_keeps_the_cap_in_force(tmp_path):
 def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_under_the_store_cap(
         tmp_path, monkeypatch):
     """Plan coverage's reads and the cross-document checks (the figures' chunks, the
-    copies' texts) read the store with DuckDB held to SCAN_MEMORY_LIMIT; the passes of the query of shared fingerprints (a
-    large aggregate) get MEMORY_LIMIT, and so does what follows the checks."""
+    copies' texts) read the store with DuckDB held to SCAN_MEMORY_LIMIT; the passes of the
+    query of shared fingerprints (a large aggregate) get MEMORY_LIMIT, and so does what
+    follows the checks."""
     from pipeline import details, store, store_reads
     from pipeline.cli import main as cli
 
@@ -424,8 +425,9 @@ def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_und
         "乙县关心下一代工作委员会2021年工作总结\n\n"
         + summary[len(summary) // 3:2 * len(summary) // 3] + "\n全年资助困难学生120名。\n",
         encoding="utf-8")
+    plan = samples / "2020_market-regulator_work-points.txt"
     assert cli(["run", str(inputs), "-o", str(tmp_path / "out"), "--workers", "1",
-                "--no-progress", "--plan", str(samples / "2020_market-regulator_work-points.txt")]) == 0
+                "--no-progress", "--plan", str(plan)]) == 0
     with Store(tmp_path / "out" / "ngreport.duckdb") as st:
         scan, full = (st.con.execute(f"SET memory_limit = '{v}'") and cap(st)
                       for v in (store.SCAN_MEMORY_LIMIT, store.MEMORY_LIMIT))
