@@ -158,14 +158,28 @@ def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:
     return [cf._round_flag(r, t) for t in tests]
 
 
+#: The fewest matched characters a copied passage has.
+MIN_COPY_CHARS = 100
+
+
 def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.DataFrame,
                 weights: Mapping[str, int], load: Loader, budget: int | None = None,
-                shared=None, min_copy_chars: int = 100) -> pd.DataFrame:
+                shared=None, min_copy_chars: int = MIN_COPY_CHARS) -> pd.DataFrame:
     """:func:`crossflags.cross_document_flags`, with the figures read a subtree at a time."""
-    copied = None  # first: the copy search's peak is then beside no flag of figures
-    if documents is not None and not documents.empty and texts:
-        copied = cf.as_frame(cf._copied(documents, texts, min_copy_chars, shared))
-    out = subtree_flags(units, weights, load, budget)
+    # the copies first: the copy search's peak is then beside no flag of figures
+    copied = _copies(documents, texts, min_copy_chars, shared)
+    return _and_copies(subtree_flags(units, weights, load, budget), copied)
+
+
+def _copies(documents: pd.DataFrame | None, texts: Mapping[str, str], min_chars: int,
+            shared=None) -> pd.DataFrame | None:
+    """The copied_text flags as a frame (None without documents or texts)."""
+    if documents is None or documents.empty or not texts:
+        return None
+    return cf.as_frame(cf._copied(documents, texts, min_chars, shared))
+
+
+def _and_copies(out: pd.DataFrame, copied: pd.DataFrame | None) -> pd.DataFrame:
     return out if copied is None else pd.concat([out, copied], ignore_index=True)
 
 
@@ -193,8 +207,11 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     # DuckDB capped meanwhile: the copies' texts and the figures' chunks are filtered reads
     # (the query of shared fingerprints raises the cap for its passes)
     with store.capped(SCAN_MEMORY_LIMIT):
-        out = cross_flags(d, texts, units, weights, load,
-                          shared=shared_fingerprints(store, list(d["doc_id"])))
+        # :func:`cross_flags`, with the copies' documents and texts dropped before the
+        # checks of figures (at 100,000 reports, 36 MB of conformed documents alone)
+        copied = _copies(d, texts, MIN_COPY_CHARS, shared_fingerprints(store, list(d["doc_id"])))
+        del d, texts
+        out = _and_copies(subtree_flags(units, weights, load), copied)
     if out is None or not len(out):
         return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
     missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()
