@@ -310,9 +310,13 @@ def _copied(documents: pd.DataFrame, texts: Mapping[str, str], min_chars: int,
     return out
 
 
+#: The fewest matched characters a copied passage has.
+MIN_COPY_CHARS = 100
+
+
 def cross_document_flags(documents: pd.DataFrame, quantities: pd.DataFrame,
                          texts: Mapping[str, str], units: pd.DataFrame,
-                         min_copy_chars: int = 100, shared=None) -> pd.DataFrame:
+                         min_copy_chars: int = MIN_COPY_CHARS, shared=None) -> pd.DataFrame:
     """All cross-document flags of a corpus, one row per flagged document (``shared``: the
     stored fingerprints, see :func:`pipeline.copied.copied_passages`)."""
     rows: list[dict] = []

@@ -158,13 +158,9 @@ def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:
     return [cf._round_flag(r, t) for t in tests]
 
 
-#: The fewest matched characters a copied passage has.
-MIN_COPY_CHARS = 100
-
-
 def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.DataFrame,
                 weights: Mapping[str, int], load: Loader, budget: int | None = None,
-                shared=None, min_copy_chars: int = MIN_COPY_CHARS) -> pd.DataFrame:
+                shared=None, min_copy_chars: int = cf.MIN_COPY_CHARS) -> pd.DataFrame:
     """:func:`crossflags.cross_document_flags`, with the figures read a subtree at a time."""
     # the copies first: the copy search's peak is then beside no flag of figures
     copied = _copies(documents, texts, min_copy_chars, shared)
@@ -209,7 +205,7 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     with store.capped(SCAN_MEMORY_LIMIT):
         # :func:`cross_flags`, with the copies' documents and texts dropped before the
         # checks of figures (at 100,000 reports, 36 MB of conformed documents alone)
-        copied = _copies(d, texts, MIN_COPY_CHARS, shared_fingerprints(store, list(d["doc_id"])))
+        copied = _copies(d, texts, cf.MIN_COPY_CHARS, shared_fingerprints(store, list(d["doc_id"])))
         del d, texts
         out = _and_copies(subtree_flags(units, weights, load), copied)
     if out is None or not len(out):
