@@ -7,8 +7,10 @@ the user asked for ``--show-names``; renderers print what they are given.
 """
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -71,14 +73,20 @@ class Consolidation:
     flags: pd.DataFrame = field(default_factory=lambda: empty_frame("flags"))
     unmatched: pd.DataFrame = field(default_factory=lambda: empty_frame("unmatched"))
     run: dict[str, Any] = field(default_factory=dict)
-    #: ``detail(name)`` yields every row of 'quantities' or 'flags' as Arrow tables, a batch
-    #: at a time (set by :func:`build`; usable while its store is open); the tables above may
-    #: hold only the first :data:`pipeline.details.DETAIL_ROWS` rows of them (see :meth:`counts`).
-    detail: Callable[[str], Iterator[Any]] | None = field(default=None, repr=False,
-                                                                    compare=False)
-    #: ``heads()`` gives those first rows (table name -> frame: quantities, flags, aggregates,
-    #: gaps, problems) when :func:`build` left them in the store; :meth:`read_heads` reads them.
-    heads: Callable[[], dict] | None = field(default=None, repr=False, compare=False)
+    #: ``detail(name, keep=None)`` yields every row of a table of
+    #: :data:`pipeline.details.STREAMED` as Arrow tables, a batch at a time (set by
+    #: :func:`build`; usable while its store is open), and writes its first rows to the file
+    #: ``keep`` (:func:`pipeline.details.detail_tables`); the tables above may hold only the
+    #: first :data:`pipeline.details.DETAIL_ROWS` rows of them (see :meth:`counts`).
+    detail: Callable[..., Iterator[Any]] | None = field(default=None, repr=False,
+                                                        compare=False)
+    #: ``heads(names, kept)`` gives those first rows (table name -> frame) of the tables
+    #: ``names`` when :func:`build` left them in the store, from the files ``kept`` (table
+    #: name -> path) where :meth:`stream` kept them; :meth:`read_heads` reads them.
+    heads: Callable[[set, dict], dict] | None = field(default=None, repr=False, compare=False)
+    #: The folder where :meth:`stream` keeps first rows until :meth:`read_heads` (set by
+    #: :func:`build`: the store's; else the system's temporary folder).
+    scratch: Path | None = field(default=None, repr=False, compare=False)
     #: Totals and the first lines of each group over the whole per-unit tables (set by
     #: :func:`build`, from the store; else made from the tables here when first asked for).
     summary: Summaries | None = field(default=None, repr=False, compare=False)
@@ -87,14 +95,37 @@ class Consolidation:
         for f in fields(self):
             if f.name in COLUMNS:
                 setattr(self, f.name, conform(getattr(self, f.name), f.name))
+        self._unread = set(details.STREAMED if self.heads is not None else ())
+        self._kept: dict[str, Path] = {}
+        self._spool: tempfile.TemporaryDirectory | None = None
 
     def read_heads(self) -> None:
         """Read the first rows of the tables :func:`build` left in the store (its ``heads``),
-        e.g. once the Parquet export's sort no longer needs the room."""
+        from the files where :meth:`stream` kept them, or else from the store; e.g. once the
+        Parquet export's sort no longer needs the room."""
         if self.heads is not None:
-            for name, frame in self.heads().items():
+            for name, frame in self.heads(self._unread, self._kept).items():
                 setattr(self, name, conform(frame, name))
             self.heads = None
+            self._unread.clear()
+        if self._spool is not None:
+            self._spool.cleanup()
+            self._spool, self._kept = None, {}
+
+    def stream(self, name: str) -> Iterator[Any]:
+        """Every row of table ``name`` from the store (:attr:`detail`); while its first rows
+        are unread, they are kept on the way in a file in :attr:`scratch`, for
+        :meth:`read_heads` to read instead of the store."""
+        if self.heads is None or name not in self._unread:
+            return self.detail(name)
+        return self._keeping(name)
+
+    def _keeping(self, name: str) -> Iterator[Any]:
+        if self._spool is None:
+            self._spool = tempfile.TemporaryDirectory(dir=self.scratch, prefix=".heads-")
+        path = Path(self._spool.name) / f"{name}.arrow"
+        yield from self.detail(name, keep=path)
+        self._kept[name] = path  # (a stream that fails part-way keeps nothing)
 
     def summaries(self) -> Summaries:
         """What the outputs say about the whole aggregates, gaps and problems
@@ -291,13 +322,14 @@ def build(store, show_names: bool = False, run: dict | None = None,
     run.setdefault("year", year)
     run["counts"] = counts
 
-    def detail(name: str):
+    def detail(name: str, keep=None):
         """Every row of ``name`` (one of :data:`details.STREAMED`), masked, as Arrow tables."""
-        return details.detail_tables(store, name, fn)
+        return details.detail_tables(store, name, fn, keep=keep)
 
-    def first_rows() -> dict[str, pd.DataFrame]:
-        return {name: mask_frame(details.head(store, name, details.DETAIL_ROWS), fn)
-                for name in details.STREAMED}
+    def first_rows(names, kept) -> dict[str, pd.DataFrame]:
+        return {name: details.read_kept(kept[name], fn) if name in kept else
+                mask_frame(details.head(store, name, details.DETAIL_ROWS), fn)
+                for name in names}
 
     ordered = "(SELECT *, rowid AS _row FROM {})"
     summary = summaries.of_store(store, {
@@ -306,7 +338,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
                     f"FROM ({details.PROBLEMS}))"}, fn)
     cons = Consolidation(units=units, documents=mask_frame(docs, fn),
                          unmatched=mask_frame(unmatched, fn), run=run, detail=detail,
-                         heads=first_rows, summary=summary)
+                         heads=first_rows, summary=summary, scratch=store.path.parent)
     if heads:
         cons.read_heads()
     return cons

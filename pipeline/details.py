@@ -83,14 +83,59 @@ def head(store, name: str, limit: int) -> pd.DataFrame:
     """The first ``limit`` rows of table ``name`` (one of :data:`STREAMED`); of the flags,
     the documents' own and the cross-document ones (those first, in their order) share
     ``limit`` so that no kind is left out."""
+    own, cross = _quota(store, name, limit)
+    if name != "flags":
+        return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {own}")
+    first = (f"SELECT * FROM ({_SQL['flags']}) WHERE origin {op} 'cross' ORDER BY doc_id, "
+             f"idx LIMIT {n}" for op, n in (("<>", own), ("=", cross)))
+    return read_frame(store, f"SELECT * FROM (({next(first)}) UNION ALL ({next(first)}))"
+                      f"{_ORDER['flags']}")
+
+
+def _quota(store, name: str, limit: int) -> tuple[int, int]:
+    """How many of :func:`head`'s rows are the documents' own flags (or of any other table,
+    its rows) and how many cross-document flags."""
     limit = max(0, int(limit))
     if name != "flags":
-        return read_frame(store, f"{_SQL[name]}{_ORDER[name]} LIMIT {limit}")
-    cross, own = (f"SELECT * FROM ({_SQL['flags']}) WHERE origin {op} 'cross' ORDER BY doc_id, "
-                  "idx LIMIT {}" for op in ("=", "<>"))
-    n = store.con.execute(f"SELECT count(*) FROM ({cross.format(limit)})").fetchall()[0][0]
-    return read_frame(store, f"SELECT * FROM (({own.format(limit - n)}) UNION ALL "
-                      f"({cross.format(limit)})){_ORDER['flags']}")
+        return limit, 0
+    n = store.con.execute(f"SELECT count(*) FROM ({_SQL['flags']}) WHERE origin = 'cross'"
+                          ).fetchall()[0][0]
+    return limit - min(n, limit), min(n, limit)
+
+
+class _Head:
+    """:func:`head`'s rows taken from the batches of the whole ordered table as they pass
+    (every row of it in :data:`_ORDER`, whose keys are unique: the same first rows), written
+    to the Arrow file ``path`` as they come."""
+
+    def __init__(self, store, name: str, limit: int, path, schema: pa.Schema):
+        self.flags = name == "flags"
+        self.left = list(_quota(store, name, limit))  # own, cross
+        self.file = pa.ipc.new_file(str(path), schema)
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        import pyarrow.compute as pc
+
+        if not self.flags:
+            rows = [pa.array(range(min(self.left[0], batch.num_rows)), pa.int64())]
+        else:  # (a NULL origin is in neither of head's two queries)
+            cross = pc.equal(batch.column("origin"), "cross")
+            rows = [pc.indices_nonzero(pc.invert(cross)), pc.indices_nonzero(cross)]
+        for i, idx in enumerate(rows):
+            idx = idx[:self.left[i]]
+            if len(idx):
+                self.file.write_batch(batch.take(idx))
+                self.left[i] -= len(idx)
+
+
+def read_kept(path, fn: Callable) -> pd.DataFrame:
+    """The first rows :func:`detail_tables` kept in the file ``path``, masked by ``fn``: what
+    :func:`head` reads, masked."""
+    from pipeline.consolidation import mask_frame
+
+    with pa.OSFile(str(path)) as f:
+        table = pa.ipc.open_file(f).read_all()
+    return mask_frame(to_frame(table.combine_chunks()), fn)
 
 
 def table_counts(store) -> dict[str, int]:
@@ -110,11 +155,17 @@ def counts(store) -> dict[str, int]:
             "flag_types": types}
 
 
-def detail_tables(store, name: str, fn: Callable, rows: int = 16384) -> Iterator[pa.Table]:
+def detail_tables(store, name: str, fn: Callable, rows: int = 16384,
+                  keep=None, limit: int | None = None) -> Iterator[pa.Table]:
     """Every row of table ``name`` (of :data:`STREAMED`) in order, masked by ``fn``
     (:func:`pipeline.consolidation.mask_frame`), as Arrow tables of up to ``rows`` rows with
     the contract's column order and the store's types; the whole result is never held.  The
-    store's connection serves nothing else until the last table is read."""
+    store's connection serves nothing else until the last table is read.  Once the last is
+    read, the Arrow file ``keep`` (a path, if given) holds :func:`head`'s ``limit`` (default
+    :data:`DETAIL_ROWS`) first rows, unmasked (:func:`read_kept` reads them), taken on the
+    way: at 100,000 reports, reading them again after the Parquet dataset took DuckDB's whole
+    pool for its top-N sorts (244 MB), and holding them beside the next table's sort raised
+    that sort's peak by as much as they take (about 150 MB)."""
     from pipeline.consolidation import conform, mask_frame
 
     sql = _SQL[name] + _ORDER[name]
@@ -129,13 +180,21 @@ def detail_tables(store, name: str, fn: Callable, rows: int = 16384) -> Iterator
         df = df.assign(**{c: None for c in columns if c not in df.columns})[columns]
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
 
+    first = None if keep is None else _Head(store, name,
+                                            DETAIL_ROWS if limit is None else limit, keep, types)
     empty = True
-    with store.one_thread():  # the sort of a large table, under the store's memory cap
-        for batch in store.con.sql(sql).to_arrow_reader(rows):
-            empty = False
-            yield arrow(mask_frame(to_frame(batch), fn))
-    if empty:  # the file still gets its columns
-        yield arrow(to_frame(types.empty_table()))
+    try:
+        with store.one_thread():  # the sort of a large table, under the store's memory cap
+            for batch in store.con.sql(sql).to_arrow_reader(rows):
+                empty = False
+                if first is not None:
+                    first.add(batch)
+                yield arrow(mask_frame(to_frame(batch), fn))
+        if empty:  # the file still gets its columns
+            yield arrow(to_frame(types.empty_table()))
+    finally:
+        if first is not None:
+            first.file.close()
 
 
 def sentences(store, keys: pd.DataFrame) -> list:

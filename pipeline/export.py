@@ -53,7 +53,7 @@ def write_parquet(cons: Consolidation, folder: str | Path) -> list[Path]:
     for name in TABLES:
         path = folder / f"{name}.parquet"
         if cons.detail is not None and name in DETAIL_TABLES:
-            _write_stream(cons.detail(name), path)
+            _write_stream(cons.stream(name), path)
         else:
             _tidy(getattr(cons, name)).to_parquet(path, index=False)
         out.append(path)

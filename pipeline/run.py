@@ -338,7 +338,7 @@ def main(args) -> int:
         store.compact()  # checkpointed; large tables rewritten in large row groups
         cores = resolve_workers(args.workers) if args.engine == "local" else 1
         cons = consolidation.build(store, show_names=args.show_names, run=run, workers=cores,
-                                   heads=False)  # read once Parquet's sort is done
+                                   heads=False)  # kept from Parquet's streams
         cons.run["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         cons.run["n_documents"] = len(cons.documents)
         store.finish_run(run_id, n_files=len(files), n_processed=n_processed,
@@ -353,7 +353,8 @@ def main(args) -> int:
         else:
             _release_memory()  # the build's garbage, before Parquet's sort needs room
         data_error = _render_one(*_DATA, outdir, cons)
-        cons.read_heads()  # (if not read yet) the first rows for Excel, Word and HTML
+        store.evict()  # the blocks of Parquet's sorts, before the first rows are read back
+        cons.read_heads()  # the first rows for Excel, Word and HTML, kept by Parquet's streams
         cons.detail = None  # it reads the store, which closes here
     export.write_manifest((manifest[k].line() for k in [*missing, *files]),
                           outdir / "manifest.jsonl")

@@ -192,6 +192,53 @@ def test_first_rows_left_in_the_store_are_read_later_the_same(store):
     pd.testing.assert_frame_equal(later.flags, now.flags)
 
 
+def test_the_first_rows_kept_from_the_stream_are_those_head_reads(store, tmp_path):
+    """A detail table's stream keeps head()'s first rows in a file, read back masked the
+    same, taken from its batches on the way (the flags' own and cross-document ones sharing
+    the limit)."""
+    from pipeline import consolidation
+
+    consolidation.build(store)  # cur_meta, and the derived tables
+    fn = consolidation.masker({"张三"})
+    n_cross = store.con.execute(f"SELECT count(*) FROM ({details._SQL['flags']}) "
+                                "WHERE origin = 'cross'").fetchall()[0][0]
+    assert 0 < n_cross < details.counts(store)["quantities"]
+    for name in details.STREAMED:
+        sql = f"SELECT count(*) FROM ({details._SQL[name]})"
+        total = store.con.execute(sql).fetchall()[0][0]
+        assert total >= 3, name
+        for limit in sorted({0, 1, n_cross, n_cross + 2, total - 1, total + 5}):
+            kept = tmp_path / f"{name}-{limit}.arrow"
+            streamed = list(details.detail_tables(store, name, fn, rows=2, keep=kept,
+                                                  limit=limit))
+            assert sum(t.num_rows for t in streamed) == total
+            want = consolidation.mask_frame(details.head(store, name, limit), fn)
+            assert len(want) == min(limit, total), (name, limit)
+            pd.testing.assert_frame_equal(details.read_kept(kept, fn), want)
+
+
+def test_writing_the_parquet_dataset_keeps_the_first_rows_for_the_other_outputs(
+        store, tmp_path, monkeypatch):
+    """Once the Parquet dataset is written from a consolidation built with heads=False, it
+    has the first rows build would read, kept in files beside the store on the way, not
+    read again."""
+    from pipeline import consolidation, export
+
+    names = ("quantities", "flags", "aggregates", "gaps", "problems")
+    now = consolidation.build(store)
+    later = consolidation.build(store, heads=False)
+    monkeypatch.setattr(details, "head", lambda *a: pytest.fail("read again"))
+    export.write_parquet(later, tmp_path / "data")
+    spool = list(store.path.parent.glob(".heads-*"))
+    assert [sorted(p.name for p in d.iterdir()) for d in spool] == [
+        sorted(f"{n}.arrow" for n in names)]
+    later.read_heads()  # from those files, which are then gone
+    assert later.heads is None and not spool[0].exists()
+    for name in names:
+        assert len(getattr(now, name)) > 2, name
+        pd.testing.assert_frame_equal(getattr(later, name), getattr(now, name))
+
+
 def test_detail_tables_stream_every_row_in_order_on_one_thread_then_restore_it(store):
     """The streamed detail tables are sorted by DuckDB on one thread (with two, the sort of
     100,000 reports' quantities ran out of the store's memory cap); the setting comes back."""
