@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.masking import mask_frame
 from pipeline.store_reads import read_frame, temp_table, to_frame
 
 #: Rows of each large table held for Excel, Word and HTML; the Parquet files have them all.
@@ -131,7 +132,6 @@ class _Head:
 def read_kept(path, fn: Callable) -> pd.DataFrame:
     """The first rows :func:`detail_tables` kept in the file ``path``, masked by ``fn``: what
     :func:`head` reads, masked."""
-    from pipeline.consolidation import mask_frame
 
     with pa.OSFile(str(path)) as f:
         table = pa.ipc.open_file(f).read_all()
@@ -166,7 +166,7 @@ def detail_tables(store, name: str, fn: Callable, rows: int = 16384,
     way: at 100,000 reports, reading them again after the Parquet dataset took DuckDB's whole
     pool for its top-N sorts (244 MB), and holding them beside the next table's sort raised
     that sort's peak by as much as they take (about 150 MB)."""
-    from pipeline.consolidation import conform, mask_frame
+    from pipeline.consolidation import conform
 
     sql = _SQL[name] + _ORDER[name]
     types = store.con.sql(sql + " LIMIT 0").to_arrow_table().schema

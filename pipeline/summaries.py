@@ -113,7 +113,7 @@ def summarise(run: Callable[[str], pd.DataFrame]) -> Summaries:
 def of_store(store, relations: dict[str, str], mask: Callable) -> Summaries:
     """The summaries over the store (``relations``: table -> a SQL relation with ``_row``);
     ``mask`` (:func:`pipeline.consolidation.mask_frame`'s function) is applied to texts."""
-    from pipeline.consolidation import mask_frame
+    from pipeline.masking import mask_frame
     from pipeline.store_reads import read_frame
 
     return summarise(lambda name: mask_frame(read_frame(store, sql(name, relations)), mask))
