@@ -267,7 +267,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
         store.reattach()  # the metadata of the row groups the aggregates read
         with store.capped(SCAN_MEMORY_LIMIT):
             pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
-        cross = subtree_checks.stored_cross_flags(cross_docs, units, store)
+        subtree_checks.stored_cross_flags(cross_docs, units, store, stager)
         del cross_docs
         if pending is not None:
             gap_sink(pending.result())
@@ -275,8 +275,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
         themes = mask_frame(read_frame(store, gaps.THEMES.format(p=f"({details.PROBLEMS})",
                                                                  n="cur_units")), fn)
         store.replace_derived({"units": units, "doc_units": matches, "problem_themes": themes},
-                              cross, stager, {"aggregates": aggregate.ORDER, "gaps": _GAP_ORDER})
-    del cross  # in the store now, with the documents' own flags
+                              None, stager, {"aggregates": aggregate.ORDER, "gaps": _GAP_ORDER})
     counts = {**details.counts(store), **details.table_counts(store)}
     docs = spilled.load()
     unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]

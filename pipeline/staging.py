@@ -53,6 +53,28 @@ class Stager:
         return (f'INSERT INTO "{name}" SELECT {cols} FROM "staged_{name}" '
                 f"ORDER BY {order or '_seq'}")
 
+    def cross_flags_sql(self) -> str:
+        """The statement that inserts the staged cross-document flags into ``flags``: sorted
+        by document, type and start (NULLs first; ties as staged), numbered from 0 in that
+        order, with origin 'cross'; a flag of figures staged without a sentence gets that
+        of the first quantity (by ``q_index``) of its document with the same span."""
+        order = 'f.doc_id NULLS FIRST, f.type NULLS FIRST, f.start NULLS FIRST, f._seq'
+        pick = {"idx": f"(row_number() OVER (ORDER BY {order}) - 1)::INTEGER",
+                "origin": "'cross'",
+                "sentence_text": "CASE WHEN f.sentence_text IS NULL AND f.type IS DISTINCT "
+                                 "FROM 'copied_text' THEN s.sentence_text ELSE f.sentence_text END"}
+        quoted = {c: f'"{c}"' for c in COLUMNS_OF["flags"]}
+        names = ", ".join(quoted.values())
+        values = ", ".join(f"{pick.get(c, 'f.' + q)} AS {q}" for c, q in quoted.items())
+        span = 'q.doc_id = k.doc_id AND q.start = k.start AND q."end" = k."end"'
+        return (f"INSERT INTO flags ({names}) "
+                f"SELECT {values} FROM staged_flags f LEFT JOIN ("
+                'SELECT q.doc_id, q.start, q."end", first(q.sentence_text ORDER BY q.q_index) '
+                "AS sentence_text FROM quantities q SEMI JOIN (SELECT DISTINCT doc_id, start, "
+                f'"end" FROM staged_flags WHERE sentence_text IS NULL) k ON {span} '
+                'GROUP BY q.doc_id, q.start, q."end") s ON s.doc_id = f.doc_id AND '
+                f's.start = f.start AND s."end" = f."end" ORDER BY {order}')
+
     def __enter__(self) -> "Stager":
         return self
 

@@ -21,7 +21,7 @@ upper units' values and one row per unit.  :func:`stored_cross_flags` runs them 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -112,13 +112,21 @@ def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
                   budget: int | None = None) -> pd.DataFrame:
     """The flags of :func:`crossflags.cross_document_flags` other than copied passages,
     reading the figures (the slim additive quantities, with ``q_index``) a chunk at a time
-    through ``load`` (see :data:`Loader`); ``weights``: figures per unit.  Each chunk's
-    flags are kept as a frame (15 MB for the 33,431 of 32,000 reports; 38 MB as dicts)."""
+    through ``load`` (see :data:`Loader`); ``weights``: figures per unit."""
+    return pd.concat(list(subtree_flag_frames(units, weights, load, budget)),
+                     ignore_index=True)
+
+
+def subtree_flag_frames(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
+                        budget: int | None = None) -> Iterator[pd.DataFrame]:
+    """:func:`subtree_flags` as frames, each chunk's flags as soon as they are raised (then
+    the flags of the upper parents and of round numbers), so that a caller can store them
+    and hold none: at 100,000 reports the 126,338 flags held until the last chunk took
+    about 80 MB of Arrow's memory alone."""
     parent = dict(zip(units["unit_id"], units["parent_id"]))
     part = partition(parent, weights, budget)
     upper = set(part.upper)
     anc = cf._ancestors(units) if len(units) else pd.DataFrame(columns=["unit_id", "anc", "depth"])
-    frames: list[pd.DataFrame] = []
     top_values: pd.DataFrame | None = None  # the upper units' values
     children = _ChildSums(parent, upper)  # the upper units' children's, summed
     stats: list[pd.DataFrame] = []
@@ -137,9 +145,8 @@ def subtree_flags(units: pd.DataFrame, weights: Mapping[str, int], load: Loader,
         if len(units):
             children.add(v)
             rows += cf._ancestor_jumps(m, against, units, anc)
-        frames.append(cf.as_frame(rows))
-    frames.append(cf.as_frame(children.flags(top_values, units) + _round_flags(stats, load)))
-    return pd.concat(frames, ignore_index=True)
+        yield cf.as_frame(rows)
+    yield cf.as_frame(children.flags(top_values, units) + _round_flags(stats, load))
 
 
 def _round_flags(stats: list[pd.DataFrame], load: Loader) -> list[dict]:
@@ -179,12 +186,14 @@ def _and_copies(out: pd.DataFrame, copied: pd.DataFrame | None) -> pd.DataFrame:
     return out if copied is None else pd.concat([out, copied], ignore_index=True)
 
 
-def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.DataFrame:
-    """:func:`cross_flags` over the store's counted reports ``docs``: the additive
-    quantities' slim columns are read a chunk of subtrees at a time, the texts streamed, and
-    a flag's sentence looked up once it is raised."""
+def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store, stager) -> None:
+    """:func:`cross_flags` over the store's counted reports ``docs``, staged as the flags
+    of ``stager`` (:class:`pipeline.staging.Stager`) as they are raised, in the order
+    :func:`cross_flags` makes them; :meth:`pipeline.store.Store.replace_derived` sorts them,
+    numbers them and looks up each one's sentence.  The additive quantities' slim columns
+    are read a chunk of subtrees at a time, and the texts streamed."""
     from pipeline import details
-    from pipeline.consolidation import COLUMNS, conform
+    from pipeline.consolidation import conform
     from pipeline.store import SCAN_MEMORY_LIMIT
     from pipeline.store_reads import Texts, shared_fingerprints, sql_list
 
@@ -200,18 +209,16 @@ def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store) -> pd.Dat
     def load(assignment):  # the figures' chunks
         yield from details.slim_by_chunk(store, columns, where, assignment)
 
+    stager.add("flags", cf.as_frame([]))  # (staged even when none is raised)
     # DuckDB capped meanwhile: the copies' texts and the figures' chunks are filtered reads
     # (the query of shared fingerprints raises the cap for its passes)
     with store.capped(SCAN_MEMORY_LIMIT):
-        # :func:`cross_flags`, with the copies' documents and texts dropped before the
-        # checks of figures (at 100,000 reports, 36 MB of conformed documents alone)
+        # the copies first, then the checks of figures (:func:`cross_flags`), with the
+        # copies' documents and texts dropped before them (at 100,000 reports, 36 MB of
+        # conformed documents alone); the copies are staged after the figures' flags
         copied = _copies(d, texts, cf.MIN_COPY_CHARS, shared_fingerprints(store, list(d["doc_id"])))
         del d, texts
-        out = _and_copies(subtree_flags(units, weights, load), copied)
-    if out is None or not len(out):
-        return pd.DataFrame(columns=COLUMNS["flags"] + ["origin"])
-    missing = out["sentence_text"].isna().to_numpy() & (out["type"] != "copied_text").to_numpy()
-    if missing.any():
-        out.loc[missing, "sentence_text"] = details.sentences(store, out.loc[missing])
-    out = out.sort_values(["doc_id", "type", "start"], na_position="first").reset_index(drop=True)
-    return out.assign(origin="cross", idx=range(len(out)))
+        for frame in subtree_flag_frames(units, weights, load):
+            stager.add("flags", frame)
+    if copied is not None:
+        stager.add("flags", copied)

@@ -42,6 +42,53 @@ def test_rows_staged_while_the_store_streams_a_query_are_copied_in_order(tmp_pat
     assert "staged_gaps" not in tables and stager.rows == {}
 
 
+def test_staged_cross_flags_are_sorted_numbered_and_given_their_sentences(tmp_path):
+    """Cross-document flags staged in several parts reach ``flags`` as one frame of them
+    all would: sorted by document, type and start (NULLs first, ties as staged), numbered
+    from 0, origin 'cross'; a flag of figures without a sentence gets that of the first
+    quantity (by q_index) with its span, a copied passage keeps none; the document's own
+    flags stay."""
+    from pipeline import crossflags as cf
+    from pipeline import details
+
+    def flag(doc, type_, start, sentence=None, msg=""):
+        return {"doc_id": doc, "type": type_, "severity": "warning", "message": msg,
+                "start": start, "end": None if start is None else start + 2,
+                "sentence_text": sentence}
+
+    parts = [[flag("b", "implausible_jump", 5, msg="1"), flag("a", "round_numbers", None),
+              flag("a", "cross_document_conflict", 9, msg="tie 1")],
+             [flag("a", "cross_document_conflict", 9, msg="tie 2"),
+              flag("a", "cross_document_conflict", 3, "已有句子"),
+              flag(None, "implausible_jump", 1), flag("c", "implausible_jump", 4)],
+             [flag("b", "copied_text", 5), flag("a", "cross_document_conflict", None)]]
+    quantities = pd.DataFrame({"doc_id": ["a", "a", "b", "a", "b"], "q_index": [1, 0, 0, 2, 1],
+                               "start": [9, 9, 5, 3, 5], "end": [11, 11, 7, 5, 7],
+                               "sentence_text": ["第二句", "第一句", "乙句", "丙句", "乙二"]})
+    with Store(tmp_path / "s.duckdb") as st:
+        st._insert("quantities", quantities)
+        st._insert("flags", pd.DataFrame({"doc_id": ["a"], "idx": [0], "origin": ["document"],
+                                          "type": ["redacted"]}))
+        stager = Stager(st)
+        stager.add("flags", cf.as_frame([]))
+        for rows in parts:
+            stager.add("flags", cf.as_frame(rows))
+        st.replace_derived({}, None, stager)
+        got = st.df("SELECT * FROM flags WHERE origin = 'cross' ORDER BY rowid")
+        own = st.df("SELECT * FROM flags WHERE origin <> 'cross'")
+        want = cf.as_frame([r for rows in parts for r in rows])
+        missing = want["sentence_text"].isna() & (want["type"] != "copied_text")
+        want.loc[missing, "sentence_text"] = details.sentences(st, want.loc[missing])
+    want = want.sort_values(["doc_id", "type", "start"], na_position="first", kind="stable")
+    assert got["idx"].tolist() == list(range(9)) and set(got["origin"]) == {"cross"}
+    for c in ("doc_id", "type", "start", "message", "sentence_text"):
+        assert got[c].astype(object).where(got[c].notna(), None).tolist() == \
+            want[c].astype(object).where(want[c].notna(), None).tolist(), c
+    assert got.loc[got["message"] == "tie 1", "sentence_text"].tolist() == ["第一句"]
+    assert got.loc[got["type"] == "copied_text", "sentence_text"].isna().all()
+    assert len(own) == 1
+
+
 def test_an_abandoned_stage_leaves_the_derived_tables_alone(tmp_path):
     with Store(tmp_path / "s.duckdb") as st:
         st.replace_derived({"gaps": _gap_frame(["a", "b"], 0)}, None)
