@@ -132,7 +132,6 @@ class _Head:
 def read_kept(path, fn: Callable) -> pd.DataFrame:
     """The first rows :func:`detail_tables` kept in the file ``path``, masked by ``fn``: what
     :func:`head` reads, masked."""
-
     with pa.OSFile(str(path)) as f:
         table = pa.ipc.open_file(f).read_all()
     return mask_frame(to_frame(table.combine_chunks()), fn)
@@ -158,7 +157,7 @@ def counts(store) -> dict[str, int]:
 def detail_tables(store, name: str, fn: Callable, rows: int = 16384,
                   keep=None, limit: int | None = None) -> Iterator[pa.Table]:
     """Every row of table ``name`` (of :data:`STREAMED`) in order, masked by ``fn``
-    (:func:`pipeline.consolidation.mask_frame`), as Arrow tables of up to ``rows`` rows with
+    (:func:`pipeline.masking.mask_frame`), as Arrow tables of up to ``rows`` rows with
     the contract's column order and the store's types; the whole result is never held.  The
     store's connection serves nothing else until the last table is read.  Once the last is
     read, the Arrow file ``keep`` (a path, if given) holds :func:`head`'s ``limit`` (default

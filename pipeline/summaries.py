@@ -112,7 +112,7 @@ def summarise(run: Callable[[str], pd.DataFrame]) -> Summaries:
 
 def of_store(store, relations: dict[str, str], mask: Callable) -> Summaries:
     """The summaries over the store (``relations``: table -> a SQL relation with ``_row``);
-    ``mask`` (:func:`pipeline.consolidation.mask_frame`'s function) is applied to texts."""
+    ``mask`` (:func:`pipeline.masking.mask_frame`'s function) is applied to texts."""
     from pipeline.masking import mask_frame
     from pipeline.store_reads import read_frame
 
