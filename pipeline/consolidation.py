@@ -260,10 +260,13 @@ def build(store, show_names: bool = False, run: dict | None = None,
     with Stager(store) as stager:  # dropped if the build fails before it is copied
         gap_sink = lambda f: stager.add("gaps", mask_frame(f, fn))  # noqa: E731
         # plan coverage first: with several workers, a forked child computes it meanwhile
-        # (its reads are filtered scans: DuckDB capped, as for the gap lists below)
+        # (its reads are filtered scans: DuckDB capped, as for the gap lists below); the
+        # aggregates' sums fit the scan cap too (at 100,000 reports: 109 MB less at their
+        # peak, in the same 21 s; 64 MB ran out of memory)
         with store.capped(SCAN_MEMORY_LIMIT):
             coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
-        aggregate.stored_aggregates(store, units, sink=lambda f: stager.add("aggregates", f))
+            aggregate.stored_aggregates(store, units,
+                                        sink=lambda f: stager.add("aggregates", f))
         store.reattach()  # the metadata of the row groups the aggregates read
         with store.capped(SCAN_MEMORY_LIMIT):
             pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)

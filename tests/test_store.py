@@ -367,11 +367,11 @@ def test_caps_nest_and_reattaching_keeps_the_cap_in_force(tmp_path):
 
 def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_under_the_store_cap(
         tmp_path, monkeypatch):
-    """Plan coverage's reads and the cross-document checks (the figures' chunks, the
-    copies' texts) read the store with DuckDB held to SCAN_MEMORY_LIMIT; the passes of the
-    query of shared fingerprints (a large aggregate) get MEMORY_LIMIT, and so does what
-    follows the checks."""
-    from pipeline import details, store, store_reads
+    """Plan coverage's reads, the aggregates' sums and chunks and the cross-document checks
+    (the figures' chunks, the copies' texts) read the store with DuckDB held to
+    SCAN_MEMORY_LIMIT; the passes of the query of shared fingerprints (a large aggregate)
+    get MEMORY_LIMIT, and so does what follows the checks."""
+    from pipeline import aggregate, details, store, store_reads
     from pipeline.cli import main as cli
 
     def cap(st) -> str:
@@ -379,8 +379,8 @@ def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_und
 
     from pipeline import consolidation
 
-    seen: dict[str, set] = {"coverage": set(), "chunks": set(), "texts": set(),
-                            "passes": set(), "after": set()}
+    seen: dict[str, set] = {"coverage": set(), "aggregates": set(), "chunks": set(),
+                            "texts": set(), "passes": set(), "after": set()}
     clauses = consolidation.report_clause_chunks
 
     def report_clause_chunks(st, *a, **k):
@@ -388,6 +388,12 @@ def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_und
         return clauses(st, *a, **k)
     slim, fetch, ranges = details.slim_by_chunk, store_reads.Texts._fetch, store_reads._hash_ranges
     replace = Store.replace_derived
+
+    summed = aggregate.stored_aggregates
+
+    def stored_aggregates(st, *a, **k):  # (the sums of scope own, then their chunks)
+        seen["aggregates"].add(cap(st))
+        return summed(st, *a, **k)
 
     def slim_by_chunk(st, *a, **k):
         for item in slim(st, *a, **k):
@@ -412,6 +418,7 @@ def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_und
         seen["after"].add(cap(st))
         return replace(st, *a, **k)
     monkeypatch.setattr(details, "slim_by_chunk", slim_by_chunk)
+    monkeypatch.setattr(aggregate, "stored_aggregates", stored_aggregates)
     monkeypatch.setattr(store_reads.Texts, "_fetch", _fetch)
     monkeypatch.setattr(store_reads, "_hash_ranges", hash_ranges)
     monkeypatch.setattr(store_reads, "shared_fingerprints", shared_fingerprints)
@@ -434,8 +441,8 @@ def test_the_builds_scans_run_under_the_scan_cap_and_the_shared_fingerprints_und
         copies = st.con.execute("SELECT count(*) FROM flags WHERE type = 'copied_text'"
                                 ).fetchall()[0][0]
     assert copies > 0  # the copy's texts were read
-    assert seen == {"coverage": {scan}, "chunks": {scan}, "texts": {scan}, "passes": {full},
-                    "after": {full}}
+    assert seen == {"coverage": {scan}, "aggregates": {scan}, "chunks": {scan},
+                    "texts": {scan}, "passes": {full}, "after": {full}}
     assert scan != full
 
 
