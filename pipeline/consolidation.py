@@ -259,7 +259,11 @@ def build(store, show_names: bool = False, run: dict | None = None,
     # the per-unit tables go to the store as they are made, a chunk of units at a time
     with Stager(store) as stager:  # dropped if the build fails before it is copied
         gap_sink = lambda f: stager.add("gaps", mask_frame(f, fn))  # noqa: E731
-        # plan coverage first: with several workers, a forked child computes it meanwhile
+        # the copied passages first, while the build holds least (at 100,000 reports the
+        # passes of shared fingerprints, after the per-unit tables, were its peak: 930 MB)
+        subtree_checks.stored_copies(cross_docs, store, stager)
+        del cross_docs
+        # then plan coverage: with several workers, a forked child computes it meanwhile
         # (its reads are filtered scans: DuckDB capped, as for the gap lists below); the
         # aggregates' sums fit the scan cap too (at 100,000 reports: 109 MB less at their
         # peak, in the same 21 s; 64 MB ran out of memory)
@@ -270,8 +274,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
         store.reattach()  # the metadata of the row groups the aggregates read
         with store.capped(SCAN_MEMORY_LIMIT):
             pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
-        subtree_checks.stored_cross_flags(cross_docs, units, store, stager)
-        del cross_docs
+        subtree_checks.stored_figure_flags(units, store, stager)
         if pending is not None:
             gap_sink(pending.result())
         temp_table(store, "cur_units", units[["unit_id", "unit_name"]])

@@ -17,7 +17,8 @@ below its children's sum), or pools per-unit counts (round numbers).  So:
 
 The flags are those of the whole-corpus function (``tests/test_subtree_checks.py`` compares
 them on generated rosters and on a stored corpus); memory holds one chunk's figures, the
-upper units' values and one row per unit.  :func:`stored_cross_flags` runs them on a store.
+upper units' values and one row per unit.  :func:`stored_copies` and
+:func:`stored_figure_flags` run them on a store.
 """
 from __future__ import annotations
 
@@ -186,39 +187,46 @@ def _and_copies(out: pd.DataFrame, copied: pd.DataFrame | None) -> pd.DataFrame:
     return out if copied is None else pd.concat([out, copied], ignore_index=True)
 
 
-def stored_cross_flags(docs: pd.DataFrame, units: pd.DataFrame, store, stager) -> None:
-    """:func:`cross_flags` over the store's counted reports ``docs``, staged as the flags
-    of ``stager`` (:class:`pipeline.staging.Stager`) as they are raised, in the order
-    :func:`cross_flags` makes them; :meth:`pipeline.store.Store.replace_derived` sorts them,
-    numbers them and looks up each one's sentence.  The additive quantities' slim columns
-    are read a chunk of subtrees at a time, and the texts streamed."""
-    from pipeline import details
+def stored_copies(docs: pd.DataFrame, store, stager) -> None:
+    """The copied_text flags of :func:`cross_flags` over the store's counted reports
+    ``docs``, staged as the flags of ``stager`` (:class:`pipeline.staging.Stager`;
+    :meth:`pipeline.store.Store.replace_derived` sorts and numbers them with the others):
+    the shared fingerprints found by DuckDB, the texts streamed."""
     from pipeline.consolidation import conform
     from pipeline.store import SCAN_MEMORY_LIMIT
-    from pipeline.store_reads import Texts, shared_fingerprints, sql_list
+    from pipeline.store_reads import Texts, shared_fingerprints
 
+    store.backfill_fingerprints()  # documents stored by an older version have none
+    store.reattach()  # the metadata of the row groups the build has read so far
     texts = Texts(store, docs["doc_id"])
     d = conform(docs, "documents")
+    # DuckDB capped meanwhile: the texts are filtered reads (the query of shared
+    # fingerprints raises the cap for its passes)
+    with store.capped(SCAN_MEMORY_LIMIT):
+        copied = _copies(d, texts, cf.MIN_COPY_CHARS, shared_fingerprints(store, list(d["doc_id"])))
+    if copied is not None:
+        stager.add("flags", copied)
+
+
+def stored_figure_flags(units: pd.DataFrame, store, stager) -> None:
+    """The other flags of :func:`cross_flags` (the checks of figures) over the store's
+    counted quantities, staged as the flags of ``stager`` as each chunk of subtrees raises
+    them: the additive quantities' slim columns are read a chunk at a time, with DuckDB
+    held to the scan cap; each flag's sentence is looked up when they are copied into
+    place (:meth:`pipeline.staging.Stager.cross_flags_sql`)."""
+    from pipeline import details
+    from pipeline.store import SCAN_MEMORY_LIMIT
+    from pipeline.store_reads import sql_list
+
     where = f"kind IN ({sql_list(sorted(cf.ADDITIVE))}) AND unit_id IS NOT NULL"
     weights = details.weights(store, where)
     columns = ["doc_id", "q_index", "unit_id", "year", "text", "value", "low", "high", "kind",
                "approx", "redacted", "subject", "role", "category", "source", "start", "end"]
-    store.backfill_fingerprints()  # documents stored by an older version have none
     store.reattach()  # the metadata of the row groups the build has read so far
 
     def load(assignment):  # the figures' chunks
         yield from details.slim_by_chunk(store, columns, where, assignment)
 
-    stager.add("flags", cf.as_frame([]))  # (staged even when none is raised)
-    # DuckDB capped meanwhile: the copies' texts and the figures' chunks are filtered reads
-    # (the query of shared fingerprints raises the cap for its passes)
     with store.capped(SCAN_MEMORY_LIMIT):
-        # the copies first, then the checks of figures (:func:`cross_flags`), with the
-        # copies' documents and texts dropped before them (at 100,000 reports, 36 MB of
-        # conformed documents alone); the copies are staged after the figures' flags
-        copied = _copies(d, texts, cf.MIN_COPY_CHARS, shared_fingerprints(store, list(d["doc_id"])))
-        del d, texts
         for frame in subtree_flag_frames(units, weights, load):
             stager.add("flags", frame)
-    if copied is not None:
-        stager.add("flags", copied)
