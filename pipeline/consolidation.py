@@ -281,7 +281,7 @@ def build(store, show_names: bool = False, run: dict | None = None,
         themes = mask_frame(read_frame(store, gaps.THEMES.format(p=f"({details.PROBLEMS})",
                                                                  n="cur_units")), fn)
         store.replace_derived({"units": units, "doc_units": matches, "problem_themes": themes},
-                              None, stager, {"aggregates": aggregate.ORDER, "gaps": _GAP_ORDER})
+                              stager, {"aggregates": aggregate.ORDER, "gaps": _GAP_ORDER})
     counts = {**details.counts(store), **details.table_counts(store)}
     docs = spilled.load()
     unmatched = docs[docs["unit_id"].isna()][["doc_id", "source", "reporting_unit"]]

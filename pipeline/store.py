@@ -465,12 +465,12 @@ class Store:
             if len(roster):
                 self._insert("roster", roster[COLUMNS_OF["roster"]])
 
-    def replace_derived(self, frames: dict[str, pd.DataFrame], cross_flags: pd.DataFrame,
-                        staged=None, order: dict[str, str] | None = None) -> None:
+    def replace_derived(self, frames: dict[str, pd.DataFrame], staged=None,
+                        order: dict[str, str] | None = None) -> None:
         """Replace every derived table (and the cross-document flags) in one transaction: by
-        the rows of ``frames`` and ``cross_flags``, or of ``staged`` (a
-        :class:`pipeline.staging.Stager`, whose tables are then dropped) in ``order`` (table
-        -> SQL ORDER BY; the flags: :meth:`~pipeline.staging.Stager.cross_flags_sql`)."""
+        the rows of ``frames``, or of ``staged`` (a :class:`pipeline.staging.Stager`, whose
+        tables are then dropped) in ``order`` (table -> SQL ORDER BY; the flags, staged
+        only: :meth:`~pipeline.staging.Stager.cross_flags_sql`)."""
         with self._transaction():
             for name in DERIVED:
                 self.con.execute(f'DELETE FROM "{name}"')
@@ -483,10 +483,6 @@ class Store:
             self.con.execute("DELETE FROM flags WHERE origin = 'cross'")
             if staged is not None and "flags" in staged.rows:
                 self.con.execute(staged.cross_flags_sql())
-            elif cross_flags is not None and len(cross_flags):
-                cols = [c for c in self.columns("flags") if c in cross_flags.columns]
-                self._insert("flags", cross_flags[cols].assign(origin="cross")
-                             if "origin" not in cols else cross_flags[cols])
         if staged is not None:
             staged.close()
 

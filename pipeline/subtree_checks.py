@@ -172,7 +172,8 @@ def cross_flags(documents: pd.DataFrame, texts: Mapping[str, str], units: pd.Dat
     """:func:`crossflags.cross_document_flags`, with the figures read a subtree at a time."""
     # the copies first: the copy search's peak is then beside no flag of figures
     copied = _copies(documents, texts, min_copy_chars, shared)
-    return _and_copies(subtree_flags(units, weights, load, budget), copied)
+    out = subtree_flags(units, weights, load, budget)
+    return out if copied is None else pd.concat([out, copied], ignore_index=True)
 
 
 def _copies(documents: pd.DataFrame | None, texts: Mapping[str, str], min_chars: int,
@@ -181,10 +182,6 @@ def _copies(documents: pd.DataFrame | None, texts: Mapping[str, str], min_chars:
     if documents is None or documents.empty or not texts:
         return None
     return cf.as_frame(cf._copied(documents, texts, min_chars, shared))
-
-
-def _and_copies(out: pd.DataFrame, copied: pd.DataFrame | None) -> pd.DataFrame:
-    return out if copied is None else pd.concat([out, copied], ignore_index=True)
 
 
 def stored_copies(docs: pd.DataFrame, store, stager) -> None:

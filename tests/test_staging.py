@@ -35,7 +35,7 @@ def test_rows_staged_while_the_store_streams_a_query_are_copied_in_order(tmp_pat
             stager.add("gaps", _gap_frame(units, 10 * chunk))
         stager.add("gaps", _gap_frame([], 0))
         assert seen == 20000 and stager.rows["gaps"] == 7
-        st.replace_derived({}, None, stager, {"gaps": "unit_id, _seq"})
+        st.replace_derived({}, stager, {"gaps": "unit_id, _seq"})
         gaps = st.df("SELECT * FROM gaps ORDER BY rowid")
         tables = set(st.df("SELECT table_name FROM duckdb_tables()")["table_name"])
     assert gaps["unit_id"].tolist() == sorted(f"u{k}" for k in range(7))
@@ -73,7 +73,7 @@ def test_staged_cross_flags_are_sorted_numbered_and_given_their_sentences(tmp_pa
         stager.add("flags", cf.as_frame([]))
         for rows in parts:
             stager.add("flags", cf.as_frame(rows))
-        st.replace_derived({}, None, stager)
+        st.replace_derived({}, stager)
         got = st.df("SELECT * FROM flags WHERE origin = 'cross' ORDER BY rowid")
         own = st.df("SELECT * FROM flags WHERE origin <> 'cross'")
         want = cf.as_frame([r for rows in parts for r in rows])
@@ -91,7 +91,7 @@ def test_staged_cross_flags_are_sorted_numbered_and_given_their_sentences(tmp_pa
 
 def test_an_abandoned_stage_leaves_the_derived_tables_alone(tmp_path):
     with Store(tmp_path / "s.duckdb") as st:
-        st.replace_derived({"gaps": _gap_frame(["a", "b"], 0)}, None)
+        st.replace_derived({"gaps": _gap_frame(["a", "b"], 0)})
         stager = Stager(st)
         stager.add("gaps", _gap_frame(["c"], 0))
         stager.close()
