@@ -212,10 +212,11 @@ def build(store, show_names: bool = False, run: dict | None = None,
           workers: int = 1, heads: bool = True) -> "Consolidation":
     """Recompute the derived tables from the store's current rows and return the
     (masked unless ``show_names``) consolidation.  Derived tables are written back.
-    With ``workers`` > 1, plan coverage is computed in a forked child beside the
-    cross-document checks (same result).  Without ``heads`` the first rows of quantities
-    and flags (and of the per-unit tables) are read later (:meth:`Consolidation.read_heads`,
-    while the store is open)."""
+    With ``workers`` > 1, plan coverage and (up to ``subtree_checks.FORK_FIGURES``
+    figures) the checks of figures are computed in forked children beside the
+    copied-passage search, the aggregates and the gap lists (same result).  Without
+    ``heads`` the first rows of quantities and flags (and of the per-unit tables) are read
+    later (:meth:`Consolidation.read_heads`, while the store is open)."""
     from pipeline import aggregate, gaps, subtree_checks
     from pipeline.store import SCAN_MEMORY_LIMIT
     from pipeline.units import build_units, normalise_roster
@@ -259,22 +260,31 @@ def build(store, show_names: bool = False, run: dict | None = None,
     # the per-unit tables go to the store as they are made, a chunk of units at a time
     with Stager(store) as stager:  # dropped if the build fails before it is copied
         gap_sink = lambda f: stager.add("gaps", mask_frame(f, fn))  # noqa: E731
-        # the copied passages first, while the build holds least (at 100,000 reports the
+        # plan coverage's reads are filtered scans: DuckDB capped, as for the gap lists below
+        coverage = figures = None
+        if workers > 1:  # forked children score it and check figures beside the steps below
+            if len(plan):
+                with store.capped(SCAN_MEMORY_LIMIT):
+                    coverage = _coverage(plan, gdocs, store, fork=True, lazy=False)
+            figures = subtree_checks.forked_figure_flags(units, store)
+        # the copied passages next, while the build holds least (at 100,000 reports the
         # passes of shared fingerprints, after the per-unit tables, were its peak: 930 MB)
         subtree_checks.stored_copies(cross_docs, store, stager)
         del cross_docs
-        # then plan coverage: with several workers, a forked child computes it meanwhile
-        # (its reads are filtered scans: DuckDB capped, as for the gap lists below); the
-        # aggregates' sums fit the scan cap too (at 100,000 reports: 109 MB less at their
+        # the aggregates' sums fit the scan cap too (at 100,000 reports: 109 MB less at their
         # peak, in the same 21 s; 64 MB ran out of memory)
         with store.capped(SCAN_MEMORY_LIMIT):
-            coverage = _coverage(plan, gdocs, store, fork=workers > 1) if len(plan) else None
+            if len(plan) and coverage is None:  # made as the gap lists read it
+                coverage = _coverage(plan, gdocs, store, fork=False)
             aggregate.stored_aggregates(store, units,
                                         sink=lambda f: stager.add("aggregates", f))
         store.reattach()  # the metadata of the row groups the aggregates read
         with store.capped(SCAN_MEMORY_LIMIT):
             pending, plan_info = _gap_lists(gdocs, units, plan, store, coverage, gap_sink)
-        subtree_checks.stored_figure_flags(units, store, stager)
+        if figures is None:
+            subtree_checks.stored_figure_flags(units, store, stager)
+        else:
+            stager.add("flags", figures.result())
         if pending is not None:
             gap_sink(pending.result())
         temp_table(store, "cur_units", units[["unit_id", "unit_name"]])
@@ -361,12 +371,14 @@ def _gap_lists(gdocs: pd.DataFrame, units: pd.DataFrame, plan: pd.DataFrame, sto
     return pending, info
 
 
-def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store, fork: bool) -> tuple:
+def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store, fork: bool,
+              lazy: bool = True) -> tuple | None:
     """Plan coverage of the reports ``gdocs`` (frames of its rows), and the plan's number
     of items.  With ``fork``, the report clauses are read now (when they fit in
     ``KEEP_CHARS`` characters) and scored in a forked child (a Deferred of one frame);
     otherwise (or for a larger corpus, whose clauses are streamed twice from the store) the
-    frames are made as they are read, in this process."""
+    frames are made as they are read, in this process - or, without ``lazy``, None is
+    returned and nothing is held (the caller asks again when it needs them)."""
     from pipeline import gaps
 
     p = plan.iloc[0]
@@ -378,4 +390,6 @@ def _coverage(plan: pd.DataFrame, gdocs: pd.DataFrame, store, fork: bool) -> tup
         frames = list(clauses())
         return Deferred(gaps.plan_coverage, items, lambda: iter(frames), reporting,
                         fork=True), len(items)
+    if not lazy:
+        return None
     return gaps.coverage_frames(items, clauses, reporting), len(items)

@@ -28,7 +28,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline import crossflags as cf
-from pipeline.subtrees import Loader, partition
+from pipeline.forked import Deferred
+from pipeline.subtrees import Loader, held_loader, partition
+
+#: The most figures checked in a forked child beside the rest of the build (read first,
+#: all at once: the child cannot use the store's connection): 110,000 at 2,000 reports.
+FORK_FIGURES = 150_000
 
 def _values(m: pd.DataFrame) -> pd.DataFrame:
     """:func:`crossflags._unit_values` plus where each group first appears (``_doc``,
@@ -211,8 +216,33 @@ def stored_figure_flags(units: pd.DataFrame, store, stager) -> None:
     them: the additive quantities' slim columns are read a chunk at a time, with DuckDB
     held to the scan cap; each flag's sentence is looked up when they are copied into
     place (:meth:`pipeline.staging.Stager.cross_flags_sql`)."""
-    from pipeline import details
     from pipeline.store import SCAN_MEMORY_LIMIT
+
+    weights, load = _figures(store)
+    with store.capped(SCAN_MEMORY_LIMIT):
+        for frame in subtree_flag_frames(units, weights, load):
+            stager.add("flags", frame)
+
+
+def forked_figure_flags(units: pd.DataFrame, store) -> Deferred | None:
+    """:func:`stored_figure_flags`' flags as one frame (to stage where it would have staged
+    them), made in a forked child from figures read now, when there are at most
+    :data:`FORK_FIGURES`; otherwise None, and nothing is read."""
+    from pipeline.store import SCAN_MEMORY_LIMIT
+
+    weights, load = _figures(store)
+    if not weights or sum(weights.values()) > FORK_FIGURES:
+        return None
+    everyone = pd.DataFrame({"unit_id": pd.Series(list(weights), dtype=str),
+                             "chunk": np.zeros(len(weights), dtype="int64")})
+    with store.capped(SCAN_MEMORY_LIMIT):
+        rows = pd.concat([f for _, f in load(everyone)], ignore_index=True)
+    return Deferred(subtree_flags, units, weights, held_loader(rows), fork=True)
+
+
+def _figures(store) -> tuple[dict[str, int], Loader]:
+    """The checks of figures' weights (figures per unit) and loader (their slim columns)."""
+    from pipeline import details
     from pipeline.store_reads import sql_list
 
     where = f"kind IN ({sql_list(sorted(cf.ADDITIVE))}) AND unit_id IS NOT NULL"
@@ -223,7 +253,4 @@ def stored_figure_flags(units: pd.DataFrame, store, stager) -> None:
 
     def load(assignment):  # the figures' chunks
         yield from details.slim_by_chunk(store, columns, where, assignment)
-
-    with store.capped(SCAN_MEMORY_LIMIT):
-        for frame in subtree_flag_frames(units, weights, load):
-            stager.add("flags", frame)
+    return weights, load

@@ -249,3 +249,56 @@ def test_a_parent_below_many_children_in_many_chunks(compact_at, monkeypatch):
     for budget in (2, 5, 14):
         by_subtree = ordered(cross_flags(empty_docs, {}, units, weights, loader(q), budget=budget))
         pd.testing.assert_frame_equal(by_subtree, whole)
+
+
+def test_figures_held_for_a_forked_child_load_as_the_store_does(stored, tmp_path):
+    """``held_loader`` over every figure read at once gives, for any assignment of units to
+    chunks, the frames the store's loader reads (a forked child checks figures with it)."""
+    import shutil
+
+    from pipeline import consolidation, subtree_checks
+    from pipeline.store import Store
+    from pipeline.subtrees import held_loader
+
+    shutil.copy(stored, tmp_path / "s.duckdb")
+    with Store(tmp_path / "s.duckdb") as st:
+        units = consolidation.build(st).units
+        weights, load = subtree_checks._figures(st)
+        everyone = pd.DataFrame({"unit_id": list(weights), "chunk": 0})
+        held = held_loader(pd.concat([f for _, f in load(everyone)], ignore_index=True))
+        part = partition(dict(zip(units["unit_id"], units["parent_id"])), weights, 60)
+        flagged = pd.DataFrame({"unit_id": sorted(weights)[::3], "chunk": 0})
+        for assignment in (part.frame(), flagged, part.frame().iloc[::-1]):
+            want, got = list(load(assignment)), list(held(assignment))
+            assert [c for c, _ in got] == [c for c, _ in want]
+            for (_, a), (_, b) in zip(got, want):
+                pd.testing.assert_frame_equal(a, b)
+    assert len(part.chunks) > 5 and len(flagged) > 5
+
+
+def test_figures_checked_in_a_forked_child_give_the_same_flags(stored, tmp_path, monkeypatch):
+    """With several workers the build checks figures in a forked child (figures read first,
+    chunks from memory); its flags, in every chunking, are the serial build's."""
+    import shutil
+
+    from pipeline import consolidation, subtree_checks, subtrees
+    from pipeline.store import Store
+
+    forked = []
+    fork = subtree_checks.forked_figure_flags
+
+    def recorded(*a, **k):
+        d = fork(*a, **k)
+        forked.append(d is not None and d.forked)
+        return d
+    monkeypatch.setattr(subtree_checks, "forked_figure_flags", recorded)
+    for budget in (10**9, 60):
+        monkeypatch.setattr(subtrees, "CHUNK_ROWS", budget)
+        flags = []
+        for workers in (1, 2):
+            shutil.copy(stored, tmp_path / f"{budget}-{workers}.duckdb")
+            with Store(tmp_path / f"{budget}-{workers}.duckdb") as st:
+                flags.append(consolidation.build(st, workers=workers).flags)
+        assert (flags[0]["origin"] == "cross").sum() > 10
+        pd.testing.assert_frame_equal(flags[1], flags[0])
+    assert forked == [True, True]
