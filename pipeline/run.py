@@ -7,9 +7,10 @@
    ``GROUP_COMMIT_SECONDS`` of the previous commit share it), so a killed run loses at
    most the files not yet committed and the next run finishes the rest;
 3. recompute units, aggregates, gaps, problem themes and cross-document flags from the
-   store's current rows; write Parquet, Excel, Word and HTML outputs (with several workers
-   and a corpus below ``PARALLEL_RENDER_ROWS``, the last three at once in forked processes
-   while Parquet is written) and manifest.jsonl.
+   store's current rows; write Parquet, Excel, HTML and Word outputs (with several workers
+   and a corpus below ``PARALLEL_RENDER_ROWS``, Excel and HTML in forked processes while
+   Parquet and then Word are written here; with more workers than those three outputs, all
+   three forked) and manifest.jsonl.
 
 Exit status: 2 if any input file failed, else 1 if an output could not be written, else 0.
 """
@@ -130,8 +131,8 @@ def _progress(total: int, args):
 #: from the consolidation alone (never its store); the Parquet dataset (``_DATA``) is
 #: streamed from the open store, before them or (see ``PARALLEL_RENDER_ROWS``) while they run.
 _OUTPUTS = (("render_xlsx", "write", "consolidated.xlsx"),
-            ("render_docx", "write", "consolidated-report.docx"),
-            ("render_html", "write", "report.html"))
+            ("render_html", "write", "report.html"),
+            ("render_docx", "write", "consolidated-report.docx"))  # the quickest last
 _DATA = ("export", "write_parquet", "data")
 #: The most quantity rows for which, with several workers, Excel, Word and HTML are written
 #: at once in forked processes that start before the Parquet dataset is written; beyond it
@@ -184,11 +185,13 @@ def _system_allocator() -> None:
 
 
 def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str]]:
-    """Start writing Excel, Word and HTML; returns a function that waits for them and gives
+    """Start writing Excel, HTML and Word; returns a function that waits for them and gives
     their errors.  With several workers they are written at once in forked processes that
     start now and share the consolidation copy-on-write (they never read its store), so the
     caller can stream the Parquet dataset meanwhile; else they are written by that
-    function."""
+    function.  With fewer workers than outputs, the last (and quickest) output is written
+    by that function too, in this process, after the caller's Parquet: a core would
+    otherwise stand idle while the other renderers finish."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         def serial() -> list[str]:
             _release_memory()
@@ -199,14 +202,17 @@ def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str
     global _CONS
     _release_memory()  # the renderers should not copy the build's garbage
     _CONS = cons
-    pool = ProcessPoolExecutor(min(workers, len(_OUTPUTS)),
+    forked, here = ((_OUTPUTS, ()) if workers > len(_OUTPUTS)
+                    else (_OUTPUTS[:-1], _OUTPUTS[-1:]))
+    pool = ProcessPoolExecutor(min(workers, len(forked)),
                                mp_context=multiprocessing.get_context("fork"))
-    futures = [pool.submit(_render_one, *out, outdir) for out in _OUTPUTS]
+    futures = [pool.submit(_render_one, *out, outdir) for out in forked]
 
     def wait() -> list[str]:
         global _CONS
         try:
-            errors = [f.result() for f in futures]
+            mine = [_render_one(*out, outdir, cons) for out in here]
+            errors = [f.result() for f in futures] + mine
         finally:
             pool.shutdown()
             _CONS = None
