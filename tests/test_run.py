@@ -307,3 +307,17 @@ def test_same_report_twice_counted_once(tmp_path):
     agg = read(out, "aggregates")
     tot = agg.groupby(["unit_id", "scope", "kind"])["exact_sum"].sum()
     assert tot.loc[("A", "own", "people")] == 320 + 1500
+
+
+def test_modules_preloaded_for_the_build_and_outputs_exist():
+    """``run._preload`` swallows an ImportError (a renderer that cannot load says so when it
+    runs), so a misspelt name would silently preload nothing: every name must import, and
+    every output's module must be among them."""
+    import importlib
+
+    from pipeline import run
+
+    for name in run._LATER:
+        importlib.import_module(name)
+    assert {f"pipeline.{m}" for m, _, _ in (*run._OUTPUTS, run._DATA)} <= set(run._LATER) | {
+        "pipeline.export"}
