@@ -213,8 +213,8 @@ def build(store, show_names: bool = False, run: dict | None = None,
     """Recompute the derived tables from the store's current rows and return the
     (masked unless ``show_names``) consolidation.  Derived tables are written back.
     With ``workers`` > 1, plan coverage and (up to ``subtree_checks.FORK_FIGURES``
-    figures) the checks of figures are computed in forked children beside the
-    copied-passage search, the aggregates and the gap lists (same result).  Without
+    figures) the checks of figures are computed in forked children, one after the other,
+    beside the copied-passage search, the aggregates and the gap lists (same result).  Without
     ``heads`` the first rows of quantities and flags (and of the per-unit tables) are read
     later (:meth:`Consolidation.read_heads`, while the store is open)."""
     from pipeline import aggregate, gaps, subtree_checks
@@ -262,15 +262,17 @@ def build(store, show_names: bool = False, run: dict | None = None,
         gap_sink = lambda f: stager.add("gaps", mask_frame(f, fn))  # noqa: E731
         # plan coverage's reads are filtered scans: DuckDB capped, as for the gap lists below
         coverage = figures = None
-        if workers > 1:  # forked children score it and check figures beside the steps below
-            if len(plan):
-                with store.capped(SCAN_MEMORY_LIMIT):
-                    coverage = _coverage(plan, gdocs, store, fork=True, lazy=False)
-            figures = subtree_checks.forked_figure_flags(units, store)
+        if len(plan) and workers > 1:  # a forked child scores it beside the copy search
+            with store.capped(SCAN_MEMORY_LIMIT):
+                coverage = _coverage(plan, gdocs, store, fork=True, lazy=False)
         # the copied passages next, while the build holds least (at 100,000 reports the
         # passes of shared fingerprints, after the per-unit tables, were its peak: 930 MB)
         subtree_checks.stored_copies(cross_docs, store, stager)
         del cross_docs
+        if workers > 1:  # a forked child checks figures beside the aggregates and gap lists,
+            if coverage is not None:  # once plan coverage's child has ended (229 MB at
+                coverage[0].result()  # 2,000 reports: one such child at a time)
+            figures = subtree_checks.forked_figure_flags(units, store)
         # the aggregates' sums fit the scan cap too (at 100,000 reports: 109 MB less at their
         # peak, in the same 21 s; 64 MB ran out of memory)
         with store.capped(SCAN_MEMORY_LIMIT):

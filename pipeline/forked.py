@@ -32,6 +32,7 @@ class Deferred:
 
     def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool = False):
         self._fn, self._args, self._proc, self._recv = fn, args, None, None
+        self._done, self._value = False, None
         if fork and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
@@ -44,6 +45,14 @@ class Deferred:
         return self._proc is not None
 
     def result(self) -> Any:
+        """The result (computed once: later calls give the same object); a forked child
+        is reaped here, so its memory goes as soon as the result is taken."""
+        if not self._done:
+            self._value, self._done = self._take(), True
+            self._args = ()  # the inputs are not needed any more
+        return self._value
+
+    def _take(self) -> Any:
         if self._proc is None:
             return self._fn(*self._args)
         try:

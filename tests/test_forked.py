@@ -42,3 +42,19 @@ def _fails(parent: int) -> None:
 def test_a_failure_is_raised_in_the_caller_as_the_serial_run_raises_it():
     with pytest.raises(ValueError, match="in the caller"):
         Deferred(_fails, os.getpid(), fork=True).result()
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_result_is_taken_once_and_kept(fork):
+    """A second ``result()`` gives the first one's object: the build takes plan coverage's
+    early (to end its child) and the gap lists ask again; nothing is computed twice."""
+    calls = []
+
+    def scores(rows):
+        calls.append(os.getpid())
+        return _scores(rows)
+    d = Deferred(scores, np.ones((3, 3)), fork=fork)
+    first = d.result()
+    assert d.result() is first and not d.forked
+    assert first[0] != os.getpid() if fork else first[0] == os.getpid()
+    assert calls == ([] if fork else [os.getpid()])  # the child's call is not seen here
