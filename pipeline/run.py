@@ -156,10 +156,13 @@ def _render_one(module: str, function: str, name: str, outdir: Path, cons=None) 
     return None
 
 
-#: What the build and the outputs import beyond what a run has imported by then (0.5-0.6 s
-#: in all); with several workers or Dask, loaded before the files are handed out, while this
-#: process would otherwise wait for the first results (the fork server warms up for 2 s),
-#: not in the build's serial start or in each forked renderer.
+#: What the build and the outputs import beyond what a run has imported by then (0.5-0.6 s,
+#: 33 MB); with several workers or Dask and at most ``PRELOAD_FILES`` files, loaded before
+#: the files are handed out, while this process would otherwise wait for the first results
+#: (the fork server warms up for 2-3 s), not in the build's serial start or in each forked
+#: renderer.  Beyond that the renderers are not forked (``PARALLEL_RENDER_ROWS``) and the
+#: files phase sets the run's peak (4,000 reports and more): they load when needed.
+PRELOAD_FILES = 3_000
 _LATER = ("pipeline.aggregate", "pipeline.gaps", "pipeline.subtree_checks", "pyarrow.parquet",
           *(f"pipeline.{module}" for module, _, _ in _OUTPUTS))
 
@@ -208,14 +211,16 @@ def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str
     start now and share the consolidation copy-on-write (they never read its store), so the
     caller can stream the Parquet dataset meanwhile; else they are written by that
     function.  With fewer workers than outputs, the last (and quickest) output is written
-    by that function too, in this process, after the caller's Parquet: a core would
-    otherwise stand idle while the other renderers finish."""
+    by that function too, in this process, after the caller's Parquet and once one of the
+    forked renderers has ended: a core would otherwise stand idle while the other
+    renderers finish."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         def serial() -> list[str]:
             _release_memory()
             return [e for e in (_render_one(*out, outdir, cons) for out in _OUTPUTS) if e]
         return serial
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+    from concurrent.futures import wait as wait_for
 
     global _CONS
     _release_memory()  # the renderers should not copy the build's garbage
@@ -229,6 +234,8 @@ def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str
     def wait() -> list[str]:
         global _CONS
         try:
+            if here:  # beside one forked renderer, not two (at 2,000 reports)
+                wait_for(futures, return_when=FIRST_COMPLETED)
             mine = [_render_one(*out, outdir, cons) for out in here]
             errors = [f.result() for f in futures] + mine
         finally:
@@ -329,7 +336,8 @@ def main(args) -> int:
         if jobs and args.engine == "local" and resolve_workers(args.workers) == 1:
             warm_up()  # this process is the worker: its models load now, then the heap freezes
         elif jobs:
-            _preload()  # while the workers' models load (this process would wait)
+            if len(jobs) <= PRELOAD_FILES:  # while the workers' models load (else: waits)
+                _preload()
             freeze_heap()
         bar = _progress(len(todo), args)
         work = functools.partial(process_for_store, run_id=run_id)
