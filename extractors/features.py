@@ -94,14 +94,46 @@ def pos_tokenizer():
     """A jieba part-of-speech tokenizer over the private tokenizer with the domain
     dictionary: one dictionary per process, shared with the classifier's heading words,
     and independent of whatever else changes the process-wide ``jieba`` state."""
-    import jieba.posseg
-
+    posseg = _posseg()
     # POSTokenizer(tok) would re-read jieba's whole dictionary for the tags (0.4 s);
     # jieba.posseg already holds them (read when it was imported): copy and extend.
-    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
     pos.tokenizer = _tokenizer(package_userwords())
-    pos.word_tag_tab = {**jieba.posseg.dt.word_tag_tab, **userdict_tags(_package_userdict())}
+    pos.word_tag_tab = {**posseg.dt.word_tag_tab, **userdict_tags(_package_userdict())}
     return pos
+
+
+def _posseg():
+    """``jieba.posseg``, imported without its import-time reading of jieba's dictionary for
+    the tags line by line (0.6 s of every process's start): the same table is read here in
+    one go (0.2 s), or, should the file not hold three fields on every line, as jieba reads
+    it."""
+    import io
+    import sys
+
+    import jieba
+
+    if "jieba.posseg" in sys.modules:
+        return sys.modules["jieba.posseg"]
+    dt = jieba.dt
+    f = dt.get_dict_file()
+    try:
+        data = f.read()
+    finally:
+        f.close()
+    dt.get_dict_file = lambda: io.BytesIO(b"")  # what the import reads (shadows the method)
+    try:
+        import jieba.posseg as posseg
+    finally:
+        del dt.get_dict_file
+    text = data.decode("utf-8")
+    fields = text.split()
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if len(fields) == 3 * lines:
+        posseg.dt.word_tag_tab = dict(zip(fields[0::3], fields[2::3]))
+    else:
+        posseg.dt.load_word_tag(io.BytesIO(data))
+    return posseg
 
 
 @dataclass(frozen=True)
