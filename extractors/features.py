@@ -113,27 +113,28 @@ def _posseg():
 
     import jieba
 
-    if "jieba.posseg" in sys.modules:
-        return sys.modules["jieba.posseg"]
-    dt = jieba.dt
-    f = dt.get_dict_file()
-    try:
-        data = f.read()
-    finally:
-        f.close()
-    dt.get_dict_file = lambda: io.BytesIO(b"")  # what the import reads (shadows the method)
-    try:
-        import jieba.posseg as posseg
-    finally:
-        del dt.get_dict_file
-    text = data.decode("utf-8")
-    fields = text.split()
-    lines = text.count("\n") + (not text.endswith("\n"))
-    if len(fields) == 3 * lines:
-        posseg.dt.word_tag_tab = dict(zip(fields[0::3], fields[2::3]))
-    else:
-        posseg.dt.load_word_tag(io.BytesIO(data))
-    return posseg
+    with _LOCK:  # the method is shadowed meanwhile: one thread at a time
+        if "jieba.posseg" in sys.modules:
+            return sys.modules["jieba.posseg"]
+        dt = jieba.dt
+        f = dt.get_dict_file()
+        try:
+            data = f.read()
+        finally:
+            f.close()
+        dt.get_dict_file = lambda: io.BytesIO(b"")  # what the import reads
+        try:
+            import jieba.posseg as posseg
+        finally:
+            del dt.get_dict_file
+        text = data.decode("utf-8")
+        fields = text.split()
+        lines = text.count("\n") + (not text.endswith("\n"))
+        if len(fields) == 3 * lines:
+            posseg.dt.word_tag_tab = dict(zip(fields[0::3], fields[2::3]))
+        else:
+            posseg.dt.load_word_tag(io.BytesIO(data))
+        return posseg
 
 
 @dataclass(frozen=True)

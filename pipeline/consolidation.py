@@ -214,9 +214,9 @@ def build(store, show_names: bool = False, run: dict | None = None,
     (masked unless ``show_names``) consolidation.  Derived tables are written back.
     With ``workers`` > 1, plan coverage and (up to ``subtree_checks.FORK_FIGURES``
     figures) the checks of figures are computed in forked children, one after the other,
-    beside the copied-passage search, the aggregates and the gap lists (same result).  Without
-    ``heads`` the first rows of quantities and flags (and of the per-unit tables) are read
-    later (:meth:`Consolidation.read_heads`, while the store is open)."""
+    beside the copied-passage search, the aggregates and the gap lists (same result).
+    Without ``heads`` the first rows of quantities and flags (and of the per-unit tables)
+    are read later (:meth:`Consolidation.read_heads`, while the store is open)."""
     from pipeline import aggregate, gaps, subtree_checks
     from pipeline.store import SCAN_MEMORY_LIMIT
     from pipeline.units import build_units, normalise_roster

@@ -1,10 +1,10 @@
 """One computation run in a forked child while the caller goes on.
 
-The consolidation's independent parts (plan coverage and the checks of figures beside the
-copied-passage search) run side by side when several cores were asked for.  The child
-inherits its inputs from the parent's memory (copy-on-write, nothing is pickled on the way
-in) and sends its result back through a pipe.  It must not touch the parent's DuckDB connection: what it needs is read
-before the fork.
+The consolidation's independent parts (plan coverage, then the checks of figures, beside
+the copied-passage search, the aggregates and the gap lists) run side by side when several
+cores were asked for.  The child inherits its inputs from the parent's memory
+(copy-on-write, nothing is pickled on the way in) and sends its result back through a pipe.
+It must not touch the parent's DuckDB connection: what it needs is read before the fork.
 
 Without ``fork`` (one core asked for, or no fork on this platform) the call simply runs in
 the caller when its result is asked for.  If the child dies or fails, the computation is

@@ -234,7 +234,7 @@ def _start_render(cons, outdir: Path, workers: int = 1) -> Callable[[], list[str
     def wait() -> list[str]:
         global _CONS
         try:
-            if here:  # beside one forked renderer, not two (at 2,000 reports)
+            if here:  # this one beside one forked renderer, not two: less memory at once
                 wait_for(futures, return_when=FIRST_COMPLETED)
             mine = [_render_one(*out, outdir, cons) for out in here]
             errors = [f.result() for f in futures] + mine
@@ -336,7 +336,7 @@ def main(args) -> int:
         if jobs and args.engine == "local" and resolve_workers(args.workers) == 1:
             warm_up()  # this process is the worker: its models load now, then the heap freezes
         elif jobs:
-            if len(jobs) <= PRELOAD_FILES:  # while the workers' models load (else: waits)
+            if len(jobs) <= PRELOAD_FILES:  # imported while the workers' models load
                 _preload()
             freeze_heap()
         bar = _progress(len(todo), args)

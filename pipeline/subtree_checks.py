@@ -35,6 +35,7 @@ from pipeline.subtrees import Loader, held_loader, partition
 #: all at once: the child cannot use the store's connection): 110,000 at 2,000 reports.
 FORK_FIGURES = 150_000
 
+
 def _values(m: pd.DataFrame) -> pd.DataFrame:
     """:func:`crossflags._unit_values` plus where each group first appears (``_doc``,
     ``_q``), so values kept from several chunks can be put back in corpus order."""
