@@ -131,17 +131,10 @@ def held_loader(rows: pd.DataFrame) -> Loader:
     one chunk gives them.  For each chunk of an assignment it yields that chunk's units' rows
     in document order, as the store's loader does, without the store (a forked child
     cannot use its connection)."""
-    import numpy as np
-
     def load(assignment: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
         chunk = rows["unit_id"].map(dict(zip(assignment["unit_id"], assignment["chunk"])))
-        keep = chunk.notna().to_numpy()
-        nums = chunk.to_numpy()[keep].astype("int64")
-        order = np.argsort(nums, kind="stable")  # chunks in order, documents within each
-        nums, mine = nums[order], rows[keep].iloc[order]
-        edges = [0, *(np.flatnonzero(nums[1:] != nums[:-1]) + 1).tolist(), len(nums)]
-        for a, b in zip(edges, edges[1:]):
-            if a < b:
-                yield int(nums[a]), mine.iloc[a:b].reset_index(drop=True)
+        # units outside the assignment (NaN) left out; each group keeps document order
+        for number, frame in rows.groupby(chunk, sort=True):
+            yield int(number), frame.reset_index(drop=True)
     return load
 
